@@ -1,0 +1,53 @@
+/** Errors the plivo-play node reports. Neither ever carries credentials or request options. */
+
+const MAX_SHOWN = 80;
+
+/** A short, safe rendering of a value the user sent, for error messages. */
+export function formatValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
+}
+
+/** Bad input: no request was sent. `field` is the Plivo parameter (or 'payload'). */
+export class InputError extends Error {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, reason: string) {
+    super(`${reason} (got ${formatValue(value)})`);
+    this.name = 'InputError';
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** Plivo answered with an error status, or could not be reached (no statusCode then). */
+export class PlivoApiError extends Error {
+  readonly statusCode: number | undefined;
+  /** Plivo's response body when it was JSON, else the raw text. */
+  readonly body: unknown;
+
+  constructor(message: string, statusCode?: number, body?: unknown) {
+    super(message);
+    this.name = 'PlivoApiError';
+    this.statusCode = statusCode;
+    this.body = body;
+  }
+}
+
+/** A problem with the account (config) node itself: missing credentials, bad base URL. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

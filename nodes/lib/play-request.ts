@@ -1,0 +1,231 @@
+/**
+ * Turns the plivo-play node's settings and an incoming msg.payload into a
+ * validated "Play audio on a call" request. No Node-RED here: unit tests call it directly.
+ *
+ * Settings use '' for "take this from the message". A value set in the node wins over
+ * the message; the message fields it shadows are reported so the node can warn.
+ */
+import { InputError } from './errors';
+
+export type Legs = 'aleg' | 'bleg' | 'both';
+const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];
+
+/** The node's play settings as saved in the flow; '' (or absent) means "from the message". */
+export interface PlaySettings {
+  callUuid?: unknown;
+  urls?: unknown;
+  legs?: unknown;
+  loop?: unknown;
+  mix?: unknown;
+  length?: unknown;
+}
+
+/** The JSON body Plivo's Node SDK sends for the same parameters. */
+export interface PlayBody {
+  urls: string;
+  length?: number;
+  legs?: Legs;
+  loop?: boolean;
+  mix?: boolean;
+}
+
+export interface PlayRequest {
+  callUuid: string;
+  body: PlayBody;
+}
+
+export interface BuiltPlayRequest {
+  request: PlayRequest;
+  /** msg.payload fields that were present but shadowed by the node's settings. */
+  ignoredFields: string[];
+}
+
+const CALL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WHOLE_NUMBER = /^[0-9]+$/;
+
+/** Where a value came from, as the user would name it in an error. */
+interface Source {
+  field: string;
+  label: string;
+}
+
+function fromMessage(field: string): Source {
+  return { field, label: `msg.payload.${field}` };
+}
+
+function fromNode(field: string): Source {
+  return { field, label: `the node's ${field} setting` };
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+function settingText(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+export function parseCallUuid(value: unknown, source: Source): string {
+  if (isAbsent(value)) {
+    throw new InputError(source.field, value,
+      'msg.payload.call_uuid is missing: send the call UUID there (or in msg.payload.CallUUID, as Plivo webhooks do) or set the node\'s Call UUID');
+  }
+  const text = typeof value === 'string' ? value.trim() : value;
+  if (typeof text !== 'string' || !CALL_UUID.test(text)) {
+    throw new InputError(source.field, value,
+      `${source.label} must be a call UUID like 2d6a3c4e-1f0b-4c8e-9a55-0c1d2e3f4a5b`);
+  }
+  return text;
+}
+
+function parseUrl(value: unknown, source: Source, position: string): string {
+  if (typeof value !== 'string') {
+    throw new InputError(source.field, value, `${source.label}${position} must be a URL string`);
+  }
+  const text = value.trim();
+  if (text === '') {
+    throw new InputError(source.field, value, `${source.label}${position} is an empty URL`);
+  }
+  if (/\s/.test(text)) {
+    throw new InputError(source.field, value,
+      `${source.label}${position} contains whitespace; percent-encode it (a space is %20)`);
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InputError(source.field, value, `${source.label}${position} is not an absolute http(s) URL`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new InputError(source.field, value, `${source.label}${position} is not an absolute http(s) URL`);
+  }
+  return text;
+}
+
+/** One URL, a comma-separated list, or an array of URLs; Plivo takes them comma-joined. */
+export function parseUrls(value: unknown, source: Source): string {
+  if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
+    throw new InputError(source.field, value,
+      'msg.payload.urls is missing: send one URL, a comma-separated list or an array of URLs there, or set the node\'s URLs');
+  }
+  if (Array.isArray(value)) {
+    return value.map((item, index) => {
+      const url = parseUrl(item, source, `[${index}]`);
+      if (url.includes(',')) {
+        throw new InputError(source.field, item,
+          `${source.label}[${index}] contains a comma, which Plivo reads as a list separator; percent-encode it as %2C`);
+      }
+      return url;
+    }).join(',');
+  }
+  if (typeof value !== 'string') {
+    throw new InputError(source.field, value,
+      `${source.label} must be a URL, a comma-separated list of URLs, or an array of URLs`);
+  }
+  const items = value.split(',');
+  const single = items.length === 1;
+  return items.map((item, index) => parseUrl(item, source, single ? '' : ` (item ${index + 1})`)).join(',');
+}
+
+export function parseLegs(value: unknown, source: Source): Legs {
+  const text = typeof value === 'string' ? value.trim() : value;
+  const legs = LEGS.find((leg) => leg === text);
+  if (legs === undefined) {
+    throw new InputError(source.field, value, `${source.label} must be one of aleg, bleg, both`);
+  }
+  return legs;
+}
+
+export function parseFlag(value: unknown, source: Source): boolean {
+  if (typeof value === 'boolean') {
+    return value;
+  }
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  if (text === 'true' || text === 'false') {
+    return text === 'true';
+  }
+  throw new InputError(source.field, value, `${source.label} must be true or false`);
+}
+
+export function parseLength(value: unknown, source: Source): number {
+  let seconds = Number.NaN;
+  if (typeof value === 'number') {
+    seconds = value;
+  } else if (typeof value === 'string' && WHOLE_NUMBER.test(value.trim())) {
+    seconds = Number(value.trim());
+  }
+  if (!Number.isSafeInteger(seconds) || seconds < 1) {
+    throw new InputError(source.field, value, `${source.label} must be a positive whole number of seconds`);
+  }
+  return seconds;
+}
+
+/**
+ * Picks a field from the node's setting or the message. A message value that the
+ * setting shadows is recorded in `ignored` only when it says something different.
+ */
+function pick(
+  field: string,
+  setting: string,
+  payload: Record<string, unknown>,
+  messageKey: string,
+  ignored: string[],
+): { value: unknown; source: Source } | undefined {
+  const messageValue = payload[messageKey];
+  if (setting !== '') {
+    if (!isAbsent(messageValue) && String(messageValue).trim() !== setting) {
+      ignored.push(`msg.payload.${messageKey}`);
+    }
+    return { value: setting, source: fromNode(field) };
+  }
+  if (isAbsent(messageValue)) {
+    return undefined;
+  }
+  return { value: messageValue, source: fromMessage(messageKey) };
+}
+
+/** The message's call UUID key: Plivo's API name, or the webhooks' CallUUID. */
+function callUuidKey(payload: Record<string, unknown>): string {
+  const snake = payload.call_uuid;
+  const webhook = payload.CallUUID;
+  if (!isAbsent(snake) && !isAbsent(webhook) && snake !== webhook) {
+    throw new InputError('call_uuid', snake,
+      `msg.payload.call_uuid and msg.payload.CallUUID disagree (${String(snake)} vs ${String(webhook)}); send one`);
+  }
+  return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
+}
+
+export function buildPlayRequest(settings: PlaySettings, payload: unknown): BuiltPlayRequest {
+  const callUuidSetting = settingText(settings.callUuid);
+  const urlsSetting = settingText(settings.urls);
+  let fields: Record<string, unknown> = {};
+  if (isRecord(payload)) {
+    fields = payload;
+  } else if (callUuidSetting === '' || urlsSetting === '') {
+    throw new InputError('payload', payload,
+      'msg.payload must be an object with call_uuid and urls (the node does not set them)');
+  }
+
+  const ignoredFields: string[] = [];
+  const callUuid = pick('callUuid', callUuidSetting, fields, callUuidKey(fields), ignoredFields);
+  const urls = pick('urls', urlsSetting, fields, 'urls', ignoredFields);
+  const legs = pick('legs', settingText(settings.legs), fields, 'legs', ignoredFields);
+  const loop = pick('loop', settingText(settings.loop), fields, 'loop', ignoredFields);
+  const mix = pick('mix', settingText(settings.mix), fields, 'mix', ignoredFields);
+  const length = pick('length', settingText(settings.length), fields, 'length', ignoredFields);
+
+  const validCallUuid = parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
+  const body: PlayBody = {
+    urls: parseUrls(urls?.value, urls?.source ?? fromMessage('urls')),
+  };
+  if (length) body.length = parseLength(length.value, length.source);
+  if (legs) body.legs = parseLegs(legs.value, legs.source);
+  if (loop) body.loop = parseFlag(loop.value, loop.source);
+  if (mix) body.mix = parseFlag(mix.value, mix.source);
+
+  return { request: { callUuid: validCallUuid, body }, ignoredFields };
+}

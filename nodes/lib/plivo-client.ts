@@ -1,0 +1,124 @@
+/**
+ * A small HTTP client for Plivo's Call API, on got. One client per account node.
+ *
+ * Secrets: got's errors carry the request options (and so the Authorization header);
+ * they never leave this module. Callers get a PlivoApiError built from safe parts only.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Got, RequestError } from 'got' with { 'resolution-mode': 'import' };
+import type { Account } from './account';
+import { PlivoApiError } from './errors';
+import type { PlayBody } from './play-request';
+
+export interface PlivoResponse {
+  statusCode: number;
+  /** Parsed JSON; the raw text when the body is not JSON; {} when it is empty. */
+  body: unknown;
+}
+
+export interface PlivoClientOptions {
+  /** Per attempt, in milliseconds. */
+  timeoutMs: number;
+  userAgent: string;
+}
+
+let gotModule: Promise<Got> | undefined;
+
+/** got 14 is ESM-only: load it once with a real dynamic import (tsc keeps import() under node16). */
+function loadGot(): Promise<Got> {
+  gotModule ??= import('got').then((module) => module.got);
+  return gotModule;
+}
+
+const NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'no answer in time',
+  EPIPE: 'connection closed',
+  ERR_GOT_REQUEST_ERROR: 'request failed',
+};
+
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** Plivo's error text from its JSON body; for other bodies the HTTP reason phrase. */
+function errorText(body: unknown, statusMessage: string | undefined): string {
+  if (typeof body === 'object' && body !== null && 'error' in body) {
+    const error = (body as { error: unknown }).error;
+    return typeof error === 'string' ? error : JSON.stringify(error);
+  }
+  return statusMessage ?? 'error';
+}
+
+export class PlivoClient {
+  private readonly account: Account;
+  private readonly options: PlivoClientOptions;
+  private readonly authorization: string;
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
+
+  constructor(account: Account, options: PlivoClientOptions) {
+    this.account = account;
+    this.options = options;
+    this.authorization = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
+  }
+
+  /** The account's origin, safe to show: no path, no credentials. */
+  get origin(): string {
+    return new URL(this.account.baseUrl).origin;
+  }
+
+  play(callUuid: string, body: PlayBody): Promise<PlivoResponse> {
+    return this.request('POST', `Call/${callUuid}/Play/`, body);
+  }
+
+  /** Sends one request under /v1/Account/{authId}/. Resolves for 2xx, rejects with PlivoApiError otherwise. */
+  async request(method: 'GET' | 'POST' | 'DELETE', path: string, json?: object): Promise<PlivoResponse> {
+    const got = await loadGot();
+    const url = `${this.account.baseUrl}/v1/Account/${encodeURIComponent(this.account.authId)}/${path}`;
+    let response;
+    try {
+      response = await got(url, {
+        method,
+        json,
+        headers: { authorization: this.authorization, 'user-agent': this.options.userAgent, accept: 'application/json' },
+        agent: this.agents,
+        responseType: 'text',
+        throwHttpErrors: false,
+        followRedirect: false,
+        retry: { limit: 0 },
+        timeout: { request: this.options.timeoutMs },
+      });
+    } catch (error) {
+      const code = (error as RequestError).code ?? 'ERR_GOT_REQUEST_ERROR';
+      const reason = NETWORK_ERRORS[code] ?? 'request failed';
+      throw new PlivoApiError(`Could not reach Plivo at ${this.origin}: ${reason} (${code})`);
+    }
+    const body = parseBody(response.body);
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return { statusCode: response.statusCode, body };
+    }
+    throw new PlivoApiError(
+      `Plivo API error: ${response.statusCode} ${errorText(body, response.statusMessage)}`,
+      response.statusCode,
+      body,
+    );
+  }
+
+  /** Frees pooled sockets so nothing keeps the process alive. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}

@@ -1,0 +1,218 @@
+'use strict';
+/**
+ * A local stand-in for the part of Plivo's Voice API this package uses, on 127.0.0.1.
+ * Used by `npm start` (so a newcomer needs no Plivo account) and by the tests, which
+ * talk to it over real HTTP and read what it recorded.
+ *
+ * It is a little stricter than Plivo: unknown body parameters are a 400, so a request
+ * that breaks the contract cannot pass unnoticed.
+ *
+ * Run alone: `node sandbox/plivo-sandbox.js` (SANDBOX_PORT, default 18800).
+ */
+const http = require('node:http');
+const { randomUUID } = require('node:crypto');
+
+const DEMO_ACCOUNT = Object.freeze({
+  authId: 'MASANDBOX0000000000A',
+  authToken: 'sandbox-auth-token-not-a-real-secret',
+  name: 'Plivo Sandbox',
+});
+const DEMO_CALL_UUID = 'b7c3e0f2-5a1d-4e8b-9c6f-2d4a8e1b3c5f';
+
+const PLAY_PARAMETERS = new Set(['urls', 'length', 'legs', 'loop', 'mix']);
+
+function json(res, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(text);
+}
+
+function apiError(res, status, error, headers) {
+  json(res, status, { api_id: randomUUID(), error }, headers);
+}
+
+function isBoolean(value) {
+  return typeof value === 'boolean' || value === 'true' || value === 'false';
+}
+
+function isPositiveInteger(value) {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0;
+  return typeof value === 'string' && /^[0-9]+$/.test(value) && Number(value) > 0;
+}
+
+function isHttpUrl(text) {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Plivo-like validation of a Play body; returns the error text or undefined. */
+function playBodyError(body) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'invalid request body';
+  const unknown = Object.keys(body).filter((key) => !PLAY_PARAMETERS.has(key));
+  if (unknown.length > 0) return `unknown parameter(s): ${unknown.join(', ')}`;
+  if (typeof body.urls !== 'string' || body.urls === '') return 'urls parameter is required';
+  if (!body.urls.split(',').every(isHttpUrl)) return 'invalid urls';
+  if ('length' in body && !isPositiveInteger(body.length)) return 'length must be a positive integer';
+  if ('legs' in body && !['aleg', 'bleg', 'both'].includes(body.legs)) return 'legs must be aleg, bleg or both';
+  if ('loop' in body && !isBoolean(body.loop)) return 'loop must be true or false';
+  if ('mix' in body && !isBoolean(body.mix)) return 'mix must be true or false';
+  return undefined;
+}
+
+/**
+ * Starts a sandbox. Options: port (0 = any free port), authId, authToken, accountName,
+ * liveCalls (call UUIDs that are "in progress"), rateLimit ({limit, windowMs}: a strict
+ * sliding window answered with 429).
+ */
+async function startSandbox(options = {}) {
+  const account = {
+    authId: options.authId ?? DEMO_ACCOUNT.authId,
+    authToken: options.authToken ?? DEMO_ACCOUNT.authToken,
+    name: options.accountName ?? DEMO_ACCOUNT.name,
+  };
+  const expectedAuth = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
+  const liveCalls = new Set(options.liveCalls ?? [DEMO_CALL_UUID]);
+  const requests = [];
+  const faults = [];
+  const rateLimit = options.rateLimit;
+  const recentStarts = [];
+  const stats = { connections: 0, rateLimited: 0 };
+
+  function overRateLimit(now) {
+    if (!rateLimit) return false;
+    while (recentStarts.length > 0 && recentStarts[0] <= now - rateLimit.windowMs) recentStarts.shift();
+    if (recentStarts.length >= rateLimit.limit) return true;
+    recentStarts.push(now);
+    return false;
+  }
+
+  function applyFault(fault, req, res) {
+    if (fault.kind === 'reset') {
+      req.socket.destroy();
+    } else if (fault.kind === 'hang') {
+      // Never answer: the client's timeout must end it.
+    } else {
+      res.writeHead(fault.status, fault.headers ?? {});
+      res.end(fault.body === undefined ? '' : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body));
+    }
+  }
+
+  function route(req, res, record) {
+    const match = /^\/v1\/Account\/([^/]+)\/(?:Call\/([^/]+)\/Play\/)?$/.exec(record.path);
+    if (!match) return apiError(res, 404, 'not found');
+    if (req.headers.authorization !== expectedAuth || decodeURIComponent(match[1]) !== account.authId) {
+      return apiError(res, 401, 'authentication failed');
+    }
+    const callUuid = match[2];
+    if (callUuid === undefined) {
+      if (req.method !== 'GET') return apiError(res, 405, 'method not allowed');
+      return json(res, 200, {
+        account_type: 'standard',
+        api_id: randomUUID(),
+        auth_id: account.authId,
+        name: account.name,
+        resource_uri: `/v1/Account/${account.authId}/`,
+      });
+    }
+    if (req.method !== 'POST' && req.method !== 'DELETE') return apiError(res, 405, 'method not allowed');
+    if (!liveCalls.has(callUuid)) return apiError(res, 404, 'not found');
+    if (req.method === 'DELETE') {
+      res.writeHead(204);
+      return res.end();
+    }
+    if (!String(req.headers['content-type']).startsWith('application/json')) {
+      return apiError(res, 400, 'content type must be application/json');
+    }
+    if (record.json === undefined) return apiError(res, 400, 'invalid JSON body');
+    const invalid = playBodyError(record.json);
+    if (invalid) return apiError(res, 400, invalid);
+    return json(res, 202, { message: 'play started', api_id: randomUUID() });
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const record = {
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        body: text,
+        json: parsed,
+        at: Date.now(),
+      };
+      requests.push(record);
+      const fault = faults.shift();
+      if (fault) return applyFault(fault, req, res);
+      if (overRateLimit(record.at)) {
+        stats.rateLimited += 1;
+        return apiError(res, 429, 'too many requests');
+      }
+      return route(req, res, record);
+    });
+  });
+  server.on('connection', () => {
+    stats.connections += 1;
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    account,
+    requests,
+    stats,
+    /** Adds a live call; returns its UUID. */
+    addCall(uuid = randomUUID()) {
+      liveCalls.add(uuid);
+      return uuid;
+    },
+    hangUp(uuid) {
+      liveCalls.delete(uuid);
+    },
+    /**
+     * Makes the next `times` requests misbehave. fault: {status, body?, headers?} to answer
+     * with, {kind: 'reset'} to drop the connection, {kind: 'hang'} to never answer.
+     */
+    fail(fault, times = 1) {
+      for (let i = 0; i < times; i += 1) faults.push(fault);
+    },
+    /** Forgets recorded requests, pending faults and counters. */
+    reset() {
+      requests.length = 0;
+      faults.length = 0;
+      recentStarts.length = 0;
+      stats.connections = 0;
+      stats.rateLimited = 0;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+module.exports = { startSandbox, DEMO_ACCOUNT, DEMO_CALL_UUID };
+
+if (require.main === module) {
+  startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 18800) }).then((sandbox) => {
+    console.log(`Plivo sandbox on ${sandbox.url}`);
+    console.log(`  Auth ID ${sandbox.account.authId}, live call ${DEMO_CALL_UUID}`);
+  });
+}
