@@ -36,7 +36,7 @@ export default function register(RED: NodeAPI): void {
       problem = error as ConfigError;
     }
     this.client = () => {
-      if (!client) throw problem ?? new ConfigError('The Plivo account is not usable');
+      if (!client) throw problem ?? new ConfigError('the account is not usable');
       return client;
     };
     this.on('close', (done: () => void) => {

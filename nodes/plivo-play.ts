@@ -52,7 +52,7 @@ export default function register(RED: NodeAPI): void {
 
     function clientOf(): PlivoClient {
       if (!account) {
-        throw new ConfigError('No Plivo account: pick or add one in the node\'s Account setting');
+        throw new ConfigError('no account is selected: pick or add one in the node\'s Account setting');
       }
       return account.client();
     }

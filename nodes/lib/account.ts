@@ -26,11 +26,11 @@ function text(value: unknown): string {
 export function resolveAccount(settings: AccountSettings, env: NodeJS.ProcessEnv = process.env): Account {
   const authId = text(settings.authId) || text(env.PLIVO_AUTH_ID);
   if (authId === '') {
-    throw new ConfigError('The Plivo account has no Auth ID: set it in the account node or in the PLIVO_AUTH_ID environment variable');
+    throw new ConfigError('no Auth ID: set it in the Plivo account node or in the PLIVO_AUTH_ID environment variable');
   }
   const authToken = text(settings.authToken) || text(env.PLIVO_AUTH_TOKEN);
   if (authToken === '') {
-    throw new ConfigError('The Plivo account has no Auth Token: set it in the account node or in the PLIVO_AUTH_TOKEN environment variable');
+    throw new ConfigError('no Auth Token: set it in the Plivo account node or in the PLIVO_AUTH_TOKEN environment variable');
   }
   return { baseUrl: parseBaseUrl(settings.baseUrl), authId, authToken };
 }
@@ -44,10 +44,10 @@ export function parseBaseUrl(value: unknown): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError(`The Plivo account's API base URL must be an http(s) URL like ${DEFAULT_BASE_URL} (got ${formatValue(raw)})`);
+    throw new ConfigError(`the API base URL must be an http(s) URL like ${DEFAULT_BASE_URL} (got ${formatValue(raw)})`);
   }
   if (url.username || url.password) {
-    throw new ConfigError('The Plivo account\'s API base URL must not contain a user name or password');
+    throw new ConfigError('the API base URL must not contain a user name or password');
   }
   return url.href.replace(/\/+$/, '');
 }

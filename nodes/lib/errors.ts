@@ -1,4 +1,7 @@
-/** Errors the plivo-play node reports. Neither ever carries credentials or request options. */
+/**
+ * Errors the plivo-play node reports. None ever carries credentials or request options.
+ * Node-RED shows `err.toString()` ("<name>: <message>"), so each name is written for people.
+ */
 
 const MAX_SHOWN = 80;
 
@@ -6,6 +9,7 @@ const MAX_SHOWN = 80;
 export function formatValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
+  if (typeof value === 'number') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
   let text: string;
@@ -24,7 +28,7 @@ export class InputError extends Error {
 
   constructor(field: string, value: unknown, reason: string) {
     super(`${reason} (got ${formatValue(value)})`);
-    this.name = 'InputError';
+    this.name = 'Invalid input';
     this.field = field;
     this.value = value;
   }
@@ -38,7 +42,7 @@ export class PlivoApiError extends Error {
 
   constructor(message: string, statusCode?: number, body?: unknown) {
     super(message);
-    this.name = 'PlivoApiError';
+    this.name = 'Plivo API error';
     this.statusCode = statusCode;
     this.body = body;
   }
@@ -48,6 +52,6 @@ export class PlivoApiError extends Error {
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'ConfigError';
+    this.name = 'Plivo account error';
   }
 }

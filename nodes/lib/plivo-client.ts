@@ -103,14 +103,14 @@ export class PlivoClient {
     } catch (error) {
       const code = (error as RequestError).code ?? 'ERR_GOT_REQUEST_ERROR';
       const reason = NETWORK_ERRORS[code] ?? 'request failed';
-      throw new PlivoApiError(`Could not reach Plivo at ${this.origin}: ${reason} (${code})`);
+      throw new PlivoApiError(`could not reach ${this.origin}: ${reason} (${code})`);
     }
     const body = parseBody(response.body);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { statusCode: response.statusCode, body };
     }
     throw new PlivoApiError(
-      `Plivo API error: ${response.statusCode} ${errorText(body, response.statusMessage)}`,
+      `${response.statusCode} ${errorText(body, response.statusMessage)}`,
       response.statusCode,
       body,
     );

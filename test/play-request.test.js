@@ -1,0 +1,140 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { buildPlayRequest } = require('../dist/nodes/lib/play-request.js');
+const { InputError } = require('../dist/nodes/lib/errors.js');
+
+const UUID = 'eba53b9e-8fbd-45c1-9444-696d2172fbc8';
+const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
+const URL_B = 'https://example.com/b.wav';
+const FROM_MESSAGE = { callUuid: '', urls: '', legs: '', loop: '', mix: '', length: '' };
+
+function build(payload, settings = FROM_MESSAGE) {
+  return buildPlayRequest(settings, payload);
+}
+
+/** Asserts that building fails with an InputError naming `field` and showing `shown`. */
+function rejects(payload, field, shown, settings = FROM_MESSAGE) {
+  assert.throws(() => build(payload, settings), (error) => {
+    assert.ok(error instanceof InputError, `expected InputError, got ${error}`);
+    assert.equal(error.field, field);
+    assert.ok(error.message.includes(shown), `"${error.message}" should show ${shown}`);
+    return true;
+  });
+}
+
+describe('buildPlayRequest', () => {
+  describe('request shape', () => {
+    it('sends only urls when nothing else is given, so Plivo defaults apply', () => {
+      const { request, ignoredFields } = build({ call_uuid: UUID, urls: URL_A });
+      assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A } });
+      assert.deepEqual(ignoredFields, []);
+    });
+
+    it('types every field as the Node SDK does: joined urls, integer length, boolean loop and mix', () => {
+      const { request } = build({ call_uuid: UUID, urls: [URL_A, URL_B], length: 10, legs: 'both', loop: true, mix: false });
+      assert.deepEqual(request.body, { urls: `${URL_A},${URL_B}`, length: 10, legs: 'both', loop: true, mix: false });
+    });
+
+    it('accepts the string forms of Plivo\'s Postman sample', () => {
+      const { request } = build({ call_uuid: UUID, urls: URL_A, length: '10', legs: 'aleg', loop: 'false', mix: 'true' });
+      assert.deepEqual(request.body, { urls: URL_A, length: 10, legs: 'aleg', loop: false, mix: true });
+    });
+
+    it('keeps mix=false and loop=false (a bug class of plivo-go)', () => {
+      const { request } = build({ call_uuid: UUID, urls: URL_A, loop: false, mix: false });
+      assert.equal(request.body.loop, false);
+      assert.equal(request.body.mix, false);
+    });
+
+    it('takes CallUUID as Plivo webhooks send it', () => {
+      assert.equal(build({ CallUUID: UUID, urls: URL_A }).request.callUuid, UUID);
+    });
+
+    it('accepts a comma-separated list with spaces, and version-1 UUIDs', () => {
+      const v1 = '07abfd94-58c0-11e1-86da-adf28403fe48';
+      const { request } = build({ call_uuid: v1, urls: ` ${URL_A} , ${URL_B} ` });
+      assert.equal(request.callUuid, v1);
+      assert.equal(request.body.urls, `${URL_A},${URL_B}`);
+    });
+
+    it('treats null and empty optional fields as not given', () => {
+      const { request } = build({ call_uuid: UUID, urls: URL_A, length: null, legs: '', loop: undefined });
+      assert.deepEqual(request.body, { urls: URL_A });
+    });
+  });
+
+  describe('node settings and the message', () => {
+    const all = { callUuid: UUID, urls: URL_A, legs: 'bleg', loop: 'true', mix: 'false', length: '30' };
+
+    it('uses the node settings for everything when all are set, with any payload', () => {
+      for (const payload of [1732000000000, 'hello', null, undefined, [], {}]) {
+        const { request } = build(payload, all);
+        assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A, length: 30, legs: 'bleg', loop: true, mix: false } });
+      }
+    });
+
+    it('lets a setting win over the message and reports the shadowed fields', () => {
+      const other = '11111111-2222-3333-4444-555555555555';
+      const { request, ignoredFields } = build(
+        { call_uuid: other, urls: URL_B, legs: 'aleg', loop: false, mix: true, length: 5 }, all);
+      assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A, length: 30, legs: 'bleg', loop: true, mix: false } });
+      assert.deepEqual(ignoredFields,
+        ['msg.payload.call_uuid', 'msg.payload.urls', 'msg.payload.legs', 'msg.payload.loop', 'msg.payload.mix', 'msg.payload.length']);
+    });
+
+    it('does not report a message value equal to the setting', () => {
+      const { ignoredFields } = build({ call_uuid: UUID, urls: URL_A, legs: 'bleg', loop: true, length: 30 }, all);
+      assert.deepEqual(ignoredFields, []);
+    });
+
+    it('mixes: settings for some fields, the message for the rest', () => {
+      const { request } = build({ call_uuid: UUID, loop: 'true' }, { ...FROM_MESSAGE, urls: URL_A, legs: 'both' });
+      assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A, legs: 'both', loop: true } });
+    });
+
+    it('treats settings missing from an old flow as "from the message"', () => {
+      const { request } = build({ call_uuid: UUID, urls: URL_A, mix: false }, {});
+      assert.deepEqual(request.body, { urls: URL_A, mix: false });
+    });
+  });
+
+  describe('bad input', () => {
+    it('rejects a missing call UUID', () => rejects({ urls: URL_A }, 'call_uuid', 'msg.payload.call_uuid is missing'));
+    it('rejects a malformed call UUID', () => rejects({ call_uuid: 'abc/../../x', urls: URL_A }, 'call_uuid', '"abc/../../x"'));
+    it('rejects a UUID with extra text', () => rejects({ call_uuid: `${UUID}/Play`, urls: URL_A }, 'call_uuid', UUID));
+    it('rejects a numeric call UUID', () => rejects({ call_uuid: 42, urls: URL_A }, 'call_uuid', '42'));
+    it('rejects call_uuid and CallUUID that disagree', () => rejects(
+      { call_uuid: UUID, CallUUID: '07abfd94-58c0-11e1-86da-adf28403fe48', urls: URL_A }, 'call_uuid', 'disagree'));
+    it('rejects missing URLs', () => rejects({ call_uuid: UUID }, 'urls', 'msg.payload.urls is missing'));
+    it('rejects an empty URL array', () => rejects({ call_uuid: UUID, urls: [] }, 'urls', 'got []'));
+    it('rejects a relative URL', () => rejects({ call_uuid: UUID, urls: 'music.mp3' }, 'urls', '"music.mp3"'));
+    it('rejects a non-http URL', () => rejects({ call_uuid: UUID, urls: 'ftp://x.com/a.mp3' }, 'urls', 'ftp://x.com/a.mp3'));
+    it('rejects an empty item in a list', () => rejects({ call_uuid: UUID, urls: `${URL_A},,${URL_B}` }, 'urls', '(item 2)'));
+    it('rejects a URL with a space', () => rejects({ call_uuid: UUID, urls: 'https://x.com/my file.mp3' }, 'urls', 'my file.mp3'));
+    it('rejects a comma inside an array item', () => rejects({ call_uuid: UUID, urls: [`${URL_A},x`] }, 'urls', 'comma'));
+    it('rejects a non-string array item', () => rejects({ call_uuid: UUID, urls: [URL_A, 7] }, 'urls', 'msg.payload.urls[1]'));
+    it('rejects urls that are an object', () => rejects({ call_uuid: UUID, urls: { a: 1 } }, 'urls', '{"a":1}'));
+    for (const length of [0, -5, 2.5, '2.5', 'ten', true, Number.NaN, 1e20]) {
+      it(`rejects length ${JSON.stringify(length)}`, () =>
+        rejects({ call_uuid: UUID, urls: URL_A, length }, 'length', 'msg.payload.length must be a positive whole number'));
+    }
+    for (const legs of ['ALEG', 'a', 'a leg', 1]) {
+      it(`rejects legs ${JSON.stringify(legs)}`, () => rejects({ call_uuid: UUID, urls: URL_A, legs }, 'legs', JSON.stringify(legs)));
+    }
+    for (const field of ['loop', 'mix']) {
+      for (const value of ['yes', 1, 0, 'TRUE', {}]) {
+        it(`rejects ${field} ${JSON.stringify(value)}`, () =>
+          rejects({ call_uuid: UUID, urls: URL_A, [field]: value }, field, `msg.payload.${field} must be true or false`));
+      }
+    }
+    for (const payload of ['hello', 42, null, undefined, [UUID, URL_A], Buffer.from('x')]) {
+      it(`rejects payload ${String(payload)} when the node does not set call UUID and URLs`, () =>
+        rejects(payload, 'payload', 'msg.payload must be an object'));
+    }
+    it('rejects a bad node setting and says it is the setting', () =>
+      rejects({ call_uuid: UUID, urls: URL_A }, 'length', 'the node\'s length setting', { ...FROM_MESSAGE, length: 'abc' }));
+    it('shortens a huge value in the message', () => {
+      assert.throws(() => build({ call_uuid: 'x'.repeat(10000), urls: URL_A }), (error) => error.message.length < 300);
+    });
+  });
+});

@@ -1,0 +1,84 @@
+'use strict';
+/** Shared test plumbing: the built nodes, a flow around one plivo-play node, outcome capture. */
+const helper = require('node-red-node-test-helper');
+const playNode = require('../dist/nodes/plivo-play.js').default;
+const configNode = require('../dist/nodes/plivo-config.js').default;
+
+helper.init(require.resolve('node-red'));
+
+const AUTH_ID = 'MATESTACCOUNT0000001';
+const AUTH_TOKEN = 'tok-SECRET-4b1d7f0e9a';
+
+/**
+ * A tab with: plivo-config `cfg` -> plivo-play `play` -> helper `out`, and a catch node
+ * for the tab -> helper `caught`. Tab nodes need x and y, or the runtime takes them for
+ * config nodes. `play` takes the given properties.
+ */
+function playFlow(sandboxUrl, playProps = {}, configProps = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'cfg', type: 'plivo-config', name: 'test account', baseUrl: sandboxUrl, ...configProps },
+    { id: 'play', type: 'plivo-play', z: 'tab', x: 300, y: 100, name: '', account: 'cfg', ...playProps, wires: [['out']] },
+    { id: 'out', type: 'helper', z: 'tab', x: 500, y: 100, wires: [] },
+    { id: 'catcher', type: 'catch', z: 'tab', x: 300, y: 200, scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab', x: 500, y: 200, wires: [] },
+  ];
+}
+
+async function loadPlayFlow(sandboxUrl, playProps, { configProps, credentials } = {}) {
+  const creds = credentials === undefined ? { cfg: { authId: AUTH_ID, authToken: AUTH_TOKEN } } : credentials;
+  await helper.load([configNode, playNode], playFlow(sandboxUrl, playProps, configProps), creds);
+  return new Outcomes(helper.getNode('play'), helper.getNode('out'), helper.getNode('caught'));
+}
+
+/** Records, in order, what leaves the node: messages on its output and errors at the catch node. */
+class Outcomes {
+  constructor(play, out, caught) {
+    this.play = play;
+    this.all = [];
+    this.waiters = [];
+    out.on('input', (msg) => this.record({ output: msg }));
+    caught.on('input', (msg) => this.record({ error: msg }));
+  }
+
+  record(outcome) {
+    this.all.push(outcome);
+    this.waiters = this.waiters.filter((waiter) => !waiter());
+  }
+
+  get outputs() {
+    return this.all.filter((o) => o.output).map((o) => o.output);
+  }
+
+  get errors() {
+    return this.all.filter((o) => o.error).map((o) => o.error);
+  }
+
+  /** Resolves once `n` outcomes in all have arrived, then waits `settleMs` for strays. */
+  async waitFor(n, settleMs = 50) {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`expected ${n} outcomes, saw ${this.all.length}`)), 8000);
+      const check = () => {
+        if (this.all.length < n) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      };
+      if (!check()) this.waiters.push(check);
+    });
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+  }
+
+  /** Sends one msg and returns its single outcome: {output: msg} or {error: msg}. */
+  async send(msg) {
+    const before = this.all.length;
+    this.play.receive(msg);
+    await this.waitFor(before + 1);
+    if (this.all.length !== before + 1) {
+      throw new Error(`one message ended ${this.all.length - before} times`);
+    }
+    return this.all[before];
+  }
+}
+
+module.exports = { helper, playNode, configNode, AUTH_ID, AUTH_TOKEN, playFlow, loadPlayFlow };
