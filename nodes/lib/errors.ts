@@ -21,13 +21,13 @@ export function formatValue(value: unknown): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
 
-/** Bad input: no request was sent. `field` is the Plivo parameter (or 'payload'). */
+/** Bad input: no request was sent. `field` is the Plivo parameter (or 'payload'); a missing value is not shown. */
 export class InputError extends Error {
   readonly field: string;
   readonly value: unknown;
 
   constructor(field: string, value: unknown, reason: string) {
-    super(`${reason} (got ${formatValue(value)})`);
+    super(value === undefined ? reason : `${reason} (got ${formatValue(value)})`);
     this.name = 'Invalid input';
     this.field = field;
     this.value = value;

@@ -1,0 +1,87 @@
+'use strict';
+/**
+ * Runs the node-red dev dependency as its own process, with a user dir of ours that
+ * holds this package as a user would have it installed and the example flow deployed
+ * against a sandbox. Used by `npm start` and by the real-runtime test.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const root = path.join(__dirname, '..');
+const pkg = require('../package.json');
+const EXAMPLE = path.join(root, 'examples', 'play-audio-into-a-call.json');
+
+/** The example flow on its own tab, its account pointed at `baseUrl` with blank credentials. */
+function exampleFlow(baseUrl) {
+  const tab = { id: 'plivo0example0tab', type: 'tab', label: 'Plivo play example' };
+  const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')).map((node) => {
+    if (node.type === 'plivo-config') return { ...node, baseUrl };
+    return { ...node, z: tab.id };
+  });
+  return [tab, ...nodes];
+}
+
+/** Writes settings.js (loopback only) and, unless one exists, a flows.json with the example. */
+function prepareUserDir(userDir, { port, sandboxUrl }) {
+  fs.mkdirSync(userDir, { recursive: true });
+  fs.writeFileSync(path.join(userDir, 'settings.js'), [
+    '// Written by scripts/dev-runtime.js for local development: loopback only.',
+    'module.exports = {',
+    `    uiHost: '127.0.0.1',`,
+    `    uiPort: ${port},`,
+    `    flowFile: 'flows.json',`,
+    `    credentialSecret: 'plivo-play-dev-user-dir-only',`,
+    `    editorTheme: { tours: false, projects: { enabled: false } },`,
+    `    logging: { console: { level: 'info', metrics: false, audit: false } },`,
+    '};',
+    '',
+  ].join('\n'));
+  const flowFile = path.join(userDir, 'flows.json');
+  if (!fs.existsSync(flowFile)) {
+    fs.writeFileSync(flowFile, `${JSON.stringify(exampleFlow(sandboxUrl), null, 4)}\n`);
+  }
+  if (!fs.existsSync(path.join(userDir, 'package.json'))) {
+    fs.writeFileSync(path.join(userDir, 'package.json'), `${JSON.stringify({
+      name: 'node-red-project', description: 'A Node-RED user dir for this package', private: true,
+    }, null, 2)}\n`);
+  }
+}
+
+/** Installs this package into the user dir as `npm install <this folder>` does: a symlink. */
+function linkPackage(userDir) {
+  const target = path.join(userDir, 'node_modules', ...pkg.name.split('/'));
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.symlinkSync(root, target, 'junction');
+}
+
+/**
+ * Starts Node-RED on the user dir. The sandbox's account comes in through
+ * PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN, which the example's blank credentials fall back to.
+ */
+function startNodeRed(userDir, account, { stdio = 'inherit' } = {}) {
+  const red = require.resolve('node-red/red.js');
+  return spawn(process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+    stdio,
+    env: { ...process.env, PLIVO_AUTH_ID: account.authId, PLIVO_AUTH_TOKEN: account.authToken },
+  });
+}
+
+/** Resolves when Node-RED's admin API answers; rejects after `timeoutMs` or if it exits. */
+async function waitForNodeRed(url, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}/settings`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`Node-RED did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+module.exports = { exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };
