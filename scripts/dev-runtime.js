@@ -33,6 +33,7 @@ function prepareUserDir(userDir, { port, sandboxUrl }) {
     `    flowFile: 'flows.json',`,
     `    credentialSecret: 'plivo-play-dev-user-dir-only',`,
     `    editorTheme: { tours: false, projects: { enabled: false } },`,
+    `    telemetry: { enabled: false, updateNotification: false },`,
     `    logging: { console: { level: 'info', metrics: false, audit: false } },`,
     '};',
     '',
