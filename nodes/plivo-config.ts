@@ -1,13 +1,14 @@
-/** plivo-config: holds a Plivo account's credentials and its API client. */
+/** plivo-config: a Plivo account's credentials, its API client and its shared request engine. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { resolveAccount } from './lib/account';
+import { resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/account';
+import { acquireEngine, releaseEngine } from './lib/account-engines';
 import { ConfigError } from './lib/errors';
 import { PlivoClient } from './lib/plivo-client';
+import type { RequestEngine } from './lib/request-engine';
 
-const REQUEST_TIMEOUT_MS = 10_000;
 const pkg = require('../../package.json') as { name: string; version: string };
 
-interface PlivoConfigDef extends NodeDef {
+interface PlivoConfigDef extends NodeDef, EngineSettings {
   baseUrl?: string;
 }
 
@@ -16,32 +17,47 @@ interface PlivoCredentials {
   authToken?: string;
 }
 
+export interface PlivoAccount {
+  client: PlivoClient;
+  engine: RequestEngine;
+  policy: RequestPolicy;
+}
+
 export interface PlivoConfigNode extends Node<PlivoCredentials> {
-  /** The account's client; throws a ConfigError when the account cannot be used. */
-  client(): PlivoClient;
+  /** The usable account; throws a ConfigError saying what is wrong otherwise. */
+  account(): PlivoAccount;
 }
 
 export default function register(RED: NodeAPI): void {
   function PlivoConfig(this: PlivoConfigNode, def: PlivoConfigDef): void {
     RED.nodes.createNode(this, def);
-    let client: PlivoClient | undefined;
+    const node = this;
+    let account: PlivoAccount | undefined;
     let problem: ConfigError | undefined;
+    let authId = '';
     try {
-      const account = resolveAccount({ baseUrl: def.baseUrl, ...this.credentials });
-      client = new PlivoClient(account, {
-        timeoutMs: REQUEST_TIMEOUT_MS,
-        userAgent: `${pkg.name}/${pkg.version}`,
-      });
+      const resolved = resolveAccount({ baseUrl: def.baseUrl, ...node.credentials });
+      const policy = resolveRequestPolicy(def);
+      authId = resolved.authId;
+      account = {
+        client: new PlivoClient(resolved, { timeoutMs: policy.timeoutMs, userAgent: `${pkg.name}/${pkg.version}` }),
+        engine: acquireEngine(authId, node, policy.limits),
+        policy,
+      };
     } catch (error) {
       problem = error as ConfigError;
     }
-    this.client = () => {
-      if (!client) throw problem ?? new ConfigError('the account is not usable');
-      return client;
+    node.account = () => {
+      if (!account) throw problem ?? new ConfigError('the account is not usable');
+      return account;
     };
-    this.on('close', (done: () => void) => {
-      client?.close();
-      done();
+    node.on('close', (done: () => void) => {
+      if (!account) {
+        done();
+        return;
+      }
+      releaseEngine(authId, node);
+      void account.client.close().then(() => done());
     });
   }
 

@@ -1,22 +1,29 @@
-/** plivo-play: plays audio into a live Plivo call and sends Plivo's acknowledgement on. */
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { ConfigError, InputError, PlivoApiError } from './lib/errors';
-import type { PlivoClient } from './lib/plivo-client';
-import { buildPlayRequest, type PlaySettings } from './lib/play-request';
-import type { PlivoConfigNode } from './plivo-config';
+/** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ConfigError, NotSentError, PlivoApiError } from './lib/errors';
+import { buildCallRequest, type CallRequest, type PlaySettings } from './lib/play-request';
+import { currentView, errorView, successView, type StatusView } from './lib/status';
+import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
 
 interface PlivoPlayDef extends NodeDef, PlaySettings {
   account?: string;
+  errorOutput?: boolean;
 }
 
-type Send = (msg: NodeMessageInFlow) => void;
+type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (error?: Error) => void;
+
+/** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
+const CLOSE_GRACE_MS = 10_000;
+/** Status updates at most this often, so a burst does not flood the editor. */
+const STATUS_INTERVAL_MS = 250;
 
 export default function register(RED: NodeAPI): void {
   function PlivoPlay(this: Node, def: PlivoPlayDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const settings: PlaySettings = {
+      action: def.action,
       callUuid: def.callUuid,
       urls: def.urls,
       legs: def.legs,
@@ -24,68 +31,112 @@ export default function register(RED: NodeAPI): void {
       mix: def.mix,
       length: def.length,
     };
-    const account = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
-    if (!account) {
-      node.status({ fill: 'red', shape: 'ring', text: 'plivo-play.status.no-account' });
+    const errorOutput = def.errorOutput === true;
+    const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
+    let account: PlivoAccount | undefined;
+    try {
+      account = configNode?.account();
+    } catch {
+      account = undefined;
     }
 
-    function errorStatus(error: unknown): NodeStatus {
-      if (error instanceof InputError) {
-        return { fill: 'red', shape: 'ring', text: RED._('plivo-play.status.invalid', { field: error.field }) };
+    let lastOutcome: StatusView | undefined;
+    if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
+    else if (!account) lastOutcome = { fill: 'red', shape: 'ring', key: 'account-error' };
+    let statusTimer: NodeJS.Timeout | undefined;
+    let closed = false;
+
+    function showStatus(): void {
+      statusTimer = undefined;
+      const snapshot = account?.engine.snapshot(node) ?? { queued: 0, inFlight: 0, pausedMs: 0 };
+      const view = currentView(snapshot, lastOutcome);
+      if (view === undefined) {
+        node.status({});
+        return;
       }
-      if (error instanceof PlivoApiError && error.statusCode !== undefined) {
-        return { fill: 'red', shape: 'ring', text: RED._('plivo-play.status.api-error', { status: error.statusCode }) };
+      node.status({ fill: view.fill, shape: view.shape, text: RED._(`plivo-play.status.${view.key}`, view.params) });
+      if (view.key === 'rate-limited' && !closed) {
+        statusTimer = setTimeout(showStatus, 1000);
       }
-      if (error instanceof PlivoApiError) {
-        return { fill: 'red', shape: 'ring', text: 'plivo-play.status.unreachable' };
-      }
-      return { fill: 'red', shape: 'ring', text: 'plivo-play.status.account-error' };
     }
 
-    function fail(msg: NodeMessageInFlow, error: Error, done: Done): void {
-      if (error instanceof PlivoApiError && error.statusCode !== undefined) {
-        msg.statusCode = error.statusCode;
+    function scheduleStatus(): void {
+      if (statusTimer === undefined && !closed) {
+        statusTimer = setTimeout(showStatus, STATUS_INTERVAL_MS);
       }
-      node.status(errorStatus(error));
-      done(error);
     }
 
-    function clientOf(): PlivoClient {
-      if (!account) {
+    function settleStatus(view: StatusView): void {
+      lastOutcome = view;
+      clearTimeout(statusTimer);
+      showStatus();
+    }
+
+    showStatus();
+    const unsubscribe = account?.engine.subscribe(scheduleStatus);
+
+    function fail(msg: NodeMessageInFlow, error: Error, send: Send, done: Done): void {
+      const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
+      if (statusCode !== undefined) msg.statusCode = statusCode;
+      settleStatus(errorView(error));
+      if (!errorOutput) {
+        done(error);
+        return;
+      }
+      msg.error = statusCode === undefined ? { message: String(error) } : { message: String(error), statusCode };
+      send([null, msg]);
+      done();
+    }
+
+    function requireAccount(): PlivoAccount {
+      if (!configNode) {
         throw new ConfigError('no account is selected: pick or add one in the node\'s Account setting');
       }
-      return account.client();
+      return configNode.account();
     }
 
-    async function play(msg: NodeMessageInFlow, send: Send, done: Done): Promise<void> {
+    function call({ client }: PlivoAccount, request: CallRequest, signal: AbortSignal) {
+      return request.action === 'play'
+        ? client.play(request.callUuid, request.body, signal)
+        : client.stopPlay(request.callUuid, signal);
+    }
+
+    node.on('input', (msg, send, done) => {
       let built;
-      let client;
+      let usable: PlivoAccount;
       try {
-        built = buildPlayRequest(settings, msg.payload);
-        client = clientOf();
+        built = buildCallRequest(settings, msg.payload);
+        usable = requireAccount();
       } catch (error) {
-        fail(msg, error as Error, done);
+        fail(msg, error as Error, send, done);
         return;
       }
       if (built.ignoredFields.length > 0) {
         node.warn(RED._('plivo-play.warn.ignored', { fields: built.ignoredFields.join(', ') }));
       }
-      let response;
-      try {
-        response = await client.play(built.request.callUuid, built.request.body);
-      } catch (error) {
-        fail(msg, error as Error, done);
+      const { request } = built;
+      usable.engine.submit(node, usable.policy.retries, (signal) => call(usable, request, signal)).then(
+        (response) => {
+          msg.payload = response.body;
+          msg.statusCode = response.statusCode;
+          settleStatus(successView(request.action));
+          send(errorOutput ? [msg, null] : msg);
+          done();
+        },
+        (error: Error) => fail(msg, error, send, done),
+      );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(statusTimer);
+      unsubscribe?.();
+      if (!account) {
+        done();
         return;
       }
-      msg.payload = response.body;
-      msg.statusCode = response.statusCode;
-      node.status({ fill: 'green', shape: 'dot', text: 'plivo-play.status.played' });
-      send(msg);
-      done();
-    }
-
-    node.on('input', (msg, send, done) => {
-      void play(msg, send, done);
+      const grace = Math.min(account.policy.timeoutMs, CLOSE_GRACE_MS);
+      void account.engine.close(node, grace).then(() => done());
     });
   }
 

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { buildPlayRequest } = require('../dist/nodes/lib/play-request.js');
+const { buildCallRequest } = require('../dist/nodes/lib/play-request.js');
 const { InputError } = require('../dist/nodes/lib/errors.js');
 
 const UUID = 'eba53b9e-8fbd-45c1-9444-696d2172fbc8';
@@ -9,7 +9,7 @@ const URL_B = 'https://example.com/b.wav';
 const FROM_MESSAGE = { callUuid: '', urls: '', legs: '', loop: '', mix: '', length: '' };
 
 function build(payload, settings = FROM_MESSAGE) {
-  return buildPlayRequest(settings, payload);
+  return buildCallRequest(settings, payload);
 }
 
 /** Asserts that building fails with an InputError naming `field` and showing `shown`. */
@@ -22,11 +22,11 @@ function rejects(payload, field, shown, settings = FROM_MESSAGE) {
   });
 }
 
-describe('buildPlayRequest', () => {
+describe('buildCallRequest', () => {
   describe('request shape', () => {
     it('sends only urls when nothing else is given, so Plivo defaults apply', () => {
       const { request, ignoredFields } = build({ call_uuid: UUID, urls: URL_A });
-      assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A } });
+      assert.deepEqual(request, { action: 'play', callUuid: UUID, body: { urls: URL_A } });
       assert.deepEqual(ignoredFields, []);
     });
 
@@ -69,7 +69,7 @@ describe('buildPlayRequest', () => {
     it('uses the node settings for everything when all are set, with any payload', () => {
       for (const payload of [1732000000000, 'hello', null, undefined, [], {}]) {
         const { request } = build(payload, all);
-        assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A, length: 30, legs: 'bleg', loop: true, mix: false } });
+        assert.deepEqual(request, { action: 'play', callUuid: UUID, body: { urls: URL_A, length: 30, legs: 'bleg', loop: true, mix: false } });
       }
     });
 
@@ -77,7 +77,7 @@ describe('buildPlayRequest', () => {
       const other = '11111111-2222-3333-4444-555555555555';
       const { request, ignoredFields } = build(
         { call_uuid: other, urls: URL_B, legs: 'aleg', loop: false, mix: true, length: 5 }, all);
-      assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A, length: 30, legs: 'bleg', loop: true, mix: false } });
+      assert.deepEqual(request, { action: 'play', callUuid: UUID, body: { urls: URL_A, length: 30, legs: 'bleg', loop: true, mix: false } });
       assert.deepEqual(ignoredFields,
         ['msg.payload.call_uuid', 'msg.payload.urls', 'msg.payload.legs', 'msg.payload.loop', 'msg.payload.mix', 'msg.payload.length']);
     });
@@ -89,7 +89,7 @@ describe('buildPlayRequest', () => {
 
     it('mixes: settings for some fields, the message for the rest', () => {
       const { request } = build({ call_uuid: UUID, loop: 'true' }, { ...FROM_MESSAGE, urls: URL_A, legs: 'both' });
-      assert.deepEqual(request, { callUuid: UUID, body: { urls: URL_A, legs: 'both', loop: true } });
+      assert.deepEqual(request, { action: 'play', callUuid: UUID, body: { urls: URL_A, legs: 'both', loop: true } });
     });
 
     it('treats settings missing from an old flow as "from the message"', () => {

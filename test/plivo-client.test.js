@@ -31,7 +31,7 @@ describe('PlivoClient against the sandbox', () => {
       assert.ok(error instanceof PlivoApiError, `expected PlivoApiError, got ${error}`);
       const text = `${error.message} ${error.stack} ${JSON.stringify(error)}`;
       assert.ok(!text.includes(AUTH_TOKEN), 'the token leaked into the error');
-      assert.deepEqual(Object.keys(error).sort(), ['body', 'name', 'statusCode']);
+      assert.deepEqual(Object.keys(error).sort(), ['body', 'code', 'name', 'retryAfter', 'statusCode']);
       return error;
     }
     assert.fail('expected the request to fail');

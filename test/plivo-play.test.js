@@ -164,16 +164,16 @@ describe('plivo-play node', () => {
       assert.equal(error.statusCode, 401);
     });
 
-    it('500 from the server', async () => {
-      const run = await loadPlayFlow(sandbox.url);
+    it('500 from the server (retries off)', async () => {
+      const run = await loadPlayFlow(sandbox.url, {}, { configProps: { retries: '0' } });
       sandbox.fail({ status: 500, body: { api_id: 'x', error: 'internal error' } });
       const { error } = await run.send({ payload: { call_uuid: callUuid, urls: URL_A } });
       assert.equal(error.error.message, 'Plivo API error: 500 internal error');
       assert.equal(error.statusCode, 500);
     });
 
-    it('a network failure', async () => {
-      const run = await loadPlayFlow(sandbox.url);
+    it('a network failure (retries off)', async () => {
+      const run = await loadPlayFlow(sandbox.url, {}, { configProps: { retries: '0' } });
       sandbox.fail({ kind: 'reset' });
       const { error } = await run.send({ payload: { call_uuid: callUuid, urls: URL_A } });
       assert.match(error.error.message, /^Plivo API error: could not reach http:\/\/127\.0\.0\.1:\d+/);
@@ -206,7 +206,7 @@ describe('plivo-play node', () => {
 
   it('never lets the Auth Token reach a message, log, warning, error or status', async () => {
     const basic = Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64');
-    const run = await loadPlayFlow(sandbox.url, { legs: 'aleg' });
+    const run = await loadPlayFlow(sandbox.url, { legs: 'aleg' }, { configProps: { retries: '0' } });
     const payloads = [
       { call_uuid: callUuid, urls: URL_A, legs: 'both' },
       { call_uuid: callUuid, urls: 'bad' },

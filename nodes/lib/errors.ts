@@ -34,17 +34,41 @@ export class InputError extends Error {
   }
 }
 
+export interface PlivoApiErrorDetails {
+  statusCode?: number;
+  body?: unknown;
+  /** Network error code (ECONNRESET, ETIMEDOUT, ...) when Plivo was not reached. */
+  code?: string;
+  /** Plivo's Retry-After header, as sent. */
+  retryAfter?: string;
+}
+
 /** Plivo answered with an error status, or could not be reached (no statusCode then). */
 export class PlivoApiError extends Error {
   readonly statusCode: number | undefined;
   /** Plivo's response body when it was JSON, else the raw text. */
   readonly body: unknown;
+  readonly code: string | undefined;
+  readonly retryAfter: string | undefined;
 
-  constructor(message: string, statusCode?: number, body?: unknown) {
+  constructor(message: string, details: PlivoApiErrorDetails = {}) {
     super(message);
     this.name = 'Plivo API error';
+    this.statusCode = details.statusCode;
+    this.body = details.body;
+    this.code = details.code;
+    this.retryAfter = details.retryAfter;
+  }
+}
+
+/** The message was accepted but its request was never sent: the queue was full, or the node closed. */
+export class NotSentError extends Error {
+  readonly statusCode: number | undefined;
+
+  constructor(message: string, statusCode?: number) {
+    super(message);
+    this.name = 'Not sent';
     this.statusCode = statusCode;
-    this.body = body;
   }
 }
 

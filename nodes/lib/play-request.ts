@@ -1,6 +1,6 @@
 /**
- * Turns the plivo-play node's settings and an incoming msg.payload into a
- * validated "Play audio on a call" request. No Node-RED here: unit tests call it directly.
+ * Turns the plivo-play node's settings and an incoming msg.payload into a validated
+ * "Play audio on a call" (or "Stop playing") request. No Node-RED here: unit tests call it directly.
  *
  * Settings use '' for "take this from the message". A value set in the node wins over
  * the message; the message fields it shadows are reported so the node can warn.
@@ -9,9 +9,13 @@ import { InputError } from './errors';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
 const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];
+export type CallAction = 'play' | 'stop';
+const ACTIONS: readonly CallAction[] = ['play', 'stop'];
 
-/** The node's play settings as saved in the flow; '' (or absent) means "from the message". */
+/** The node's settings as saved in the flow; '' (or absent) means "from the message". */
 export interface PlaySettings {
+  /** Absent in flows saved before stop existed: play. */
+  action?: unknown;
   callUuid?: unknown;
   urls?: unknown;
   legs?: unknown;
@@ -29,13 +33,12 @@ export interface PlayBody {
   mix?: boolean;
 }
 
-export interface PlayRequest {
-  callUuid: string;
-  body: PlayBody;
-}
+export type CallRequest =
+  | { action: 'play'; callUuid: string; body: PlayBody }
+  | { action: 'stop'; callUuid: string };
 
-export interface BuiltPlayRequest {
-  request: PlayRequest;
+export interface BuiltCallRequest {
+  request: CallRequest;
   /** msg.payload fields that were present but shadowed by the node's settings. */
   ignoredFields: string[];
 }
@@ -151,6 +154,15 @@ export function parseFlag(value: unknown, source: Source): boolean {
   throw new InputError(source.field, value, `${source.label} must be true or false`);
 }
 
+export function parseAction(value: unknown, source: Source): CallAction {
+  const text = typeof value === 'string' ? value.trim() : value;
+  const action = ACTIONS.find((candidate) => candidate === text);
+  if (action === undefined) {
+    throw new InputError(source.field, value, `${source.label} must be play or stop`);
+  }
+  return action;
+}
+
 export function parseLength(value: unknown, source: Source): number {
   let seconds = Number.NaN;
   if (typeof value === 'number') {
@@ -199,26 +211,31 @@ function callUuidKey(payload: Record<string, unknown>): string {
   return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
 }
 
-export function buildPlayRequest(settings: PlaySettings, payload: unknown): BuiltPlayRequest {
+export function buildCallRequest(settings: PlaySettings, payload: unknown): BuiltCallRequest {
+  const actionSetting = settings.action === undefined ? 'play' : settingText(settings.action);
   const callUuidSetting = settingText(settings.callUuid);
   const urlsSetting = settingText(settings.urls);
-  let fields: Record<string, unknown> = {};
-  if (isRecord(payload)) {
-    fields = payload;
-  } else if (callUuidSetting === '' || urlsSetting === '') {
-    throw new InputError('payload', payload,
-      'msg.payload must be an object with call_uuid and urls (the node does not set them)');
+  const fields = isRecord(payload) ? payload : {};
+  const ignoredFields: string[] = [];
+  const picked = pick('action', actionSetting, fields, 'action', ignoredFields);
+  const action = picked ? parseAction(picked.value, picked.source) : 'play';
+  const needsPayload = callUuidSetting === '' || (action === 'play' && urlsSetting === '');
+  if (!isRecord(payload) && needsPayload) {
+    const needed = action === 'play' ? 'call_uuid and urls' : 'call_uuid';
+    throw new InputError('payload', payload, `msg.payload must be an object with ${needed} (the node does not set them)`);
   }
 
-  const ignoredFields: string[] = [];
   const callUuid = pick('callUuid', callUuidSetting, fields, callUuidKey(fields), ignoredFields);
+  const validCallUuid = parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
+  if (action === 'stop') {
+    return { request: { action, callUuid: validCallUuid }, ignoredFields };
+  }
+
   const urls = pick('urls', urlsSetting, fields, 'urls', ignoredFields);
   const legs = pick('legs', settingText(settings.legs), fields, 'legs', ignoredFields);
   const loop = pick('loop', settingText(settings.loop), fields, 'loop', ignoredFields);
   const mix = pick('mix', settingText(settings.mix), fields, 'mix', ignoredFields);
   const length = pick('length', settingText(settings.length), fields, 'length', ignoredFields);
-
-  const validCallUuid = parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
   const body: PlayBody = {
     urls: parseUrls(urls?.value, urls?.source ?? fromMessage('urls')),
   };
@@ -227,5 +244,5 @@ export function buildPlayRequest(settings: PlaySettings, payload: unknown): Buil
   if (loop) body.loop = parseFlag(loop.value, loop.source);
   if (mix) body.mix = parseFlag(mix.value, mix.source);
 
-  return { request: { callUuid: validCallUuid, body }, ignoredFields };
+  return { request: { action, callUuid: validCallUuid, body }, ignoredFields };
 }

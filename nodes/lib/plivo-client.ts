@@ -38,7 +38,7 @@ const NETWORK_ERRORS: Record<string, string> = {
   EAI_AGAIN: 'DNS lookup failed',
   ETIMEDOUT: 'no answer in time',
   EPIPE: 'connection closed',
-  ERR_GOT_REQUEST_ERROR: 'request failed',
+  ERR_ABORTED: 'request aborted',
 };
 
 function parseBody(text: string): unknown {
@@ -67,6 +67,7 @@ export class PlivoClient {
     http: new http.Agent({ keepAlive: true }),
     https: new https.Agent({ keepAlive: true }),
   };
+  private readonly active = new Set<Promise<unknown>>();
 
   constructor(account: Account, options: PlivoClientOptions) {
     this.account = account;
@@ -79,12 +80,33 @@ export class PlivoClient {
     return new URL(this.account.baseUrl).origin;
   }
 
-  play(callUuid: string, body: PlayBody): Promise<PlivoResponse> {
-    return this.request('POST', `Call/${callUuid}/Play/`, body);
+  play(callUuid: string, body: PlayBody, signal?: AbortSignal): Promise<PlivoResponse> {
+    return this.request('POST', `Call/${callUuid}/Play/`, { json: body, signal });
+  }
+
+  /** Stops whatever is playing on the call. */
+  stopPlay(callUuid: string, signal?: AbortSignal): Promise<PlivoResponse> {
+    return this.request('DELETE', `Call/${callUuid}/Play/`, { signal });
   }
 
   /** Sends one request under /v1/Account/{authId}/. Resolves for 2xx, rejects with PlivoApiError otherwise. */
-  async request(method: 'GET' | 'POST' | 'DELETE', path: string, json?: object): Promise<PlivoResponse> {
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    options: { json?: object; signal?: AbortSignal } = {},
+  ): Promise<PlivoResponse> {
+    const sent = this.send(method, path, options);
+    this.active.add(sent);
+    const forget = () => this.active.delete(sent);
+    sent.then(forget, forget);
+    return sent;
+  }
+
+  private async send(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    { json, signal }: { json?: object; signal?: AbortSignal },
+  ): Promise<PlivoResponse> {
     const got = await loadGot();
     const url = `${this.account.baseUrl}/v1/Account/${encodeURIComponent(this.account.authId)}/${path}`;
     let response;
@@ -92,6 +114,7 @@ export class PlivoClient {
       response = await got(url, {
         method,
         json,
+        signal,
         headers: { authorization: this.authorization, 'user-agent': this.options.userAgent, accept: 'application/json' },
         agent: this.agents,
         responseType: 'text',
@@ -101,23 +124,25 @@ export class PlivoClient {
         timeout: { request: this.options.timeoutMs },
       });
     } catch (error) {
-      const code = (error as RequestError).code ?? 'ERR_GOT_REQUEST_ERROR';
+      const code = signal?.aborted ? 'ERR_ABORTED' : (error as RequestError).code ?? 'ERR_GOT_REQUEST_ERROR';
       const reason = NETWORK_ERRORS[code] ?? 'request failed';
-      throw new PlivoApiError(`could not reach ${this.origin}: ${reason} (${code})`);
+      throw new PlivoApiError(`could not reach ${this.origin}: ${reason} (${code})`, { code });
     }
     const body = parseBody(response.body);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { statusCode: response.statusCode, body };
     }
-    throw new PlivoApiError(
-      `${response.statusCode} ${errorText(body, response.statusMessage)}`,
-      response.statusCode,
+    const retryAfter = response.headers['retry-after'];
+    throw new PlivoApiError(`${response.statusCode} ${errorText(body, response.statusMessage)}`, {
+      statusCode: response.statusCode,
       body,
-    );
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    });
   }
 
-  /** Frees pooled sockets so nothing keeps the process alive. */
-  close(): void {
+  /** Waits for requests in flight (each bounded by the timeout), then frees pooled sockets. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.active);
     this.agents.http.destroy();
     this.agents.https.destroy();
   }

@@ -1,0 +1,40 @@
+/**
+ * What the plivo-play node's status shows, as catalog keys: waiting work first (rate
+ * limited, queued), otherwise the last outcome. The node translates and throttles.
+ */
+import { ConfigError, InputError, NotSentError, PlivoApiError } from './errors';
+import type { EngineSnapshot } from './request-engine';
+
+export interface StatusView {
+  fill: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+  shape: 'dot' | 'ring';
+  /** Key under plivo-play.status in the catalog. */
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+export function successView(action: 'play' | 'stop'): StatusView {
+  return { fill: 'green', shape: 'dot', key: action === 'play' ? 'played' : 'stopped' };
+}
+
+export function errorView(error: unknown): StatusView {
+  const view = (key: string, params?: StatusView['params']): StatusView => ({ fill: 'red', shape: 'ring', key, params });
+  if (error instanceof InputError) return view('invalid', { field: error.field });
+  if (error instanceof PlivoApiError && error.statusCode !== undefined) return view('api-error', { status: error.statusCode });
+  if (error instanceof PlivoApiError) return view('unreachable');
+  if (error instanceof NotSentError) return view('not-sent');
+  if (error instanceof ConfigError) return view('account-error');
+  return view('error');
+}
+
+/** The status for the current work, or `last` when the node has none waiting. */
+export function currentView(snapshot: EngineSnapshot, last: StatusView | undefined): StatusView | undefined {
+  const waiting = snapshot.queued + snapshot.inFlight;
+  if (snapshot.pausedMs > 0 && waiting > 0) {
+    return { fill: 'yellow', shape: 'ring', key: 'rate-limited', params: { seconds: Math.ceil(snapshot.pausedMs / 1000) } };
+  }
+  if (snapshot.queued > 0) {
+    return { fill: 'blue', shape: 'ring', key: 'queued', params: { count: snapshot.queued } };
+  }
+  return last;
+}
