@@ -67,6 +67,8 @@ function playBodyError(body) {
  * Starts a sandbox. Options: port (0 = any free port), authId, authToken, accountName,
  * liveCalls (call UUIDs that are "in progress"), rateLimit ({limit, windowMs}: a strict
  * sliding window answered with 429).
+ *
+ * `requests` records each request as {method, path, headers, body, json, at, status}.
  */
 async function startSandbox(options = {}) {
   const account = {
@@ -153,6 +155,9 @@ async function startSandbox(options = {}) {
         at: Date.now(),
       };
       requests.push(record);
+      res.on('finish', () => {
+        record.status = res.statusCode;
+      });
       const fault = faults.shift();
       if (fault) return applyFault(fault, req, res);
       if (overRateLimit(record.at)) {

@@ -55,9 +55,9 @@ class Outcomes {
   }
 
   /** Resolves once `n` outcomes in all have arrived, then waits `settleMs` for strays. */
-  async waitFor(n, settleMs = 50) {
+  async waitFor(n, settleMs = 50, timeoutMs = 8000) {
     await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`expected ${n} outcomes, saw ${this.all.length}`)), 8000);
+      const timer = setTimeout(() => reject(new Error(`expected ${n} outcomes, saw ${this.all.length}`)), timeoutMs);
       const check = () => {
         if (this.all.length < n) return false;
         clearTimeout(timer);
@@ -81,4 +81,19 @@ class Outcomes {
   }
 }
 
-module.exports = { helper, playNode, configNode, AUTH_ID, AUTH_TOKEN, playFlow, loadPlayFlow };
+let accounts = 0;
+
+/** A sandbox with an Auth ID of its own, so no other test shares its engine (limit history, pauses). */
+function startOwnSandbox(startSandbox, options = {}) {
+  accounts += 1;
+  return startSandbox({ authId: `MAOWN${String(accounts).padStart(15, '0')}`, authToken: `${AUTH_TOKEN}-${accounts}`, ...options });
+}
+
+function credentialsFor(sandbox, ...ids) {
+  const { authId, authToken } = sandbox.account;
+  return Object.fromEntries((ids.length ? ids : ['cfg']).map((id) => [id, { authId, authToken }]));
+}
+
+module.exports = {
+  helper, playNode, configNode, AUTH_ID, AUTH_TOKEN, playFlow, loadPlayFlow, Outcomes, startOwnSandbox, credentialsFor,
+};
