@@ -10,6 +10,8 @@ const { spawn } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
 const pkg = require('../package.json');
+/** The Node-RED to run: the dev dependency, or another version's folder for test:compat. */
+const nodeRedPackage = process.env.NODE_RED_PACKAGE ?? path.dirname(require.resolve('node-red/package.json'));
 const EXAMPLE = path.join(root, 'examples', 'play-audio-into-a-call.json');
 
 /** The example flow on its own tab, its account pointed at `baseUrl` with blank credentials. */
@@ -62,7 +64,7 @@ function linkPackage(userDir) {
  * PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN, which the example's blank credentials fall back to.
  */
 function startNodeRed(userDir, account, { stdio = 'inherit' } = {}) {
-  const red = require.resolve('node-red/red.js');
+  const red = path.join(nodeRedPackage, 'red.js');
   return spawn(process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     stdio,
     env: { ...process.env, PLIVO_AUTH_ID: account.authId, PLIVO_AUTH_TOKEN: account.authToken },
@@ -85,4 +87,4 @@ async function waitForNodeRed(url, child, timeoutMs = 60_000) {
   throw new Error(`Node-RED did not answer at ${url} within ${timeoutMs} ms`);
 }
 
-module.exports = { exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };
+module.exports = { nodeRedPackage, exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };

@@ -4,7 +4,9 @@ const helper = require('node-red-node-test-helper');
 const playNode = require('../dist/nodes/plivo-play.js').default;
 const configNode = require('../dist/nodes/plivo-config.js').default;
 
-helper.init(require.resolve('node-red'));
+const { nodeRedPackage } = require('../scripts/dev-runtime.js');
+
+helper.init(require.resolve(nodeRedPackage));
 
 const AUTH_ID = 'MATESTACCOUNT0000001';
 const AUTH_TOKEN = 'tok-SECRET-4b1d7f0e9a';
