@@ -5,8 +5,10 @@ import { acquireEngine, releaseEngine } from './lib/account-engines';
 import { ConfigError } from './lib/errors';
 import { PlivoClient } from './lib/plivo-client';
 import type { RequestEngine } from './lib/request-engine';
+import { verifyAccount } from './lib/verify-account';
 
 const pkg = require('../../package.json') as { name: string; version: string };
+const USER_AGENT = `${pkg.name}/${pkg.version}`;
 
 interface PlivoConfigDef extends NodeDef, EngineSettings {
   baseUrl?: string;
@@ -24,6 +26,8 @@ export interface PlivoAccount {
 }
 
 export interface PlivoConfigNode extends Node<PlivoCredentials> {
+  /** As saved: the Verify endpoint only sends the saved token where this node sends it. */
+  baseUrl?: string;
   /** The usable account; throws a ConfigError saying what is wrong otherwise. */
   account(): PlivoAccount;
 }
@@ -32,6 +36,7 @@ export default function register(RED: NodeAPI): void {
   function PlivoConfig(this: PlivoConfigNode, def: PlivoConfigDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    node.baseUrl = def.baseUrl;
     let account: PlivoAccount | undefined;
     let problem: ConfigError | undefined;
     let authId = '';
@@ -40,7 +45,7 @@ export default function register(RED: NodeAPI): void {
       const policy = resolveRequestPolicy(def);
       authId = resolved.authId;
       account = {
-        client: new PlivoClient(resolved, { timeoutMs: policy.timeoutMs, userAgent: `${pkg.name}/${pkg.version}` }),
+        client: new PlivoClient(resolved, { timeoutMs: policy.timeoutMs, userAgent: USER_AGENT }),
         engine: acquireEngine(authId, node, policy.limits),
         policy,
       };
@@ -66,5 +71,18 @@ export default function register(RED: NodeAPI): void {
       authId: { type: 'text' },
       authToken: { type: 'password' },
     },
+  });
+
+  /** The dialog's Verify button. Body: {id, authId, authToken, baseUrl}; never answers with the token. */
+  RED.httpAdmin.post('/plivo-config/verify', RED.auth.needsPermission('plivo-config.write'), (req, res) => {
+    const body = (req.body ?? {}) as { id?: unknown; authId?: unknown; authToken?: unknown; baseUrl?: unknown };
+    const id = typeof body.id === 'string' ? body.id : '';
+    const credentials = id ? (RED.nodes.getCredentials(id) as PlivoCredentials | undefined) : undefined;
+    const deployed = id ? (RED.nodes.getNode(id) as PlivoConfigNode | null) : null;
+    const stored = credentials ? { authToken: credentials.authToken, baseUrl: deployed?.baseUrl } : undefined;
+    verifyAccount(body, stored, USER_AGENT).then(
+      (result) => res.json(result),
+      () => res.status(500).json({ ok: false, message: 'verification failed' }),
+    );
   });
 }

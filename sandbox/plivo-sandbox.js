@@ -18,6 +18,13 @@ const DEMO_ACCOUNT = Object.freeze({
   name: 'Plivo Sandbox',
 });
 const DEMO_CALL_UUID = 'b7c3e0f2-5a1d-4e8b-9c6f-2d4a8e1b3c5f';
+/** Live calls for the broadcast example, which also names one call that has ended. */
+const DEMO_BROADCAST_CALLS = Object.freeze([
+  '1f4e9a20-3b7c-4d5e-8f60-7a8b9c0d1e21',
+  '2a5f0b31-4c8d-4e6f-9071-8b9c0d1e2f32',
+  '3b601c42-5d9e-4f70-a182-9c0d1e2f3043',
+  '4c712d53-6eaf-4081-b293-0d1e2f304154',
+]);
 
 const PLAY_PARAMETERS = new Set(['urls', 'length', 'legs', 'loop', 'mix']);
 
@@ -77,7 +84,7 @@ async function startSandbox(options = {}) {
     name: options.accountName ?? DEMO_ACCOUNT.name,
   };
   const expectedAuth = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
-  const liveCalls = new Set(options.liveCalls ?? [DEMO_CALL_UUID]);
+  const liveCalls = new Set(options.liveCalls ?? [DEMO_CALL_UUID, ...DEMO_BROADCAST_CALLS]);
   const requests = [];
   const faults = [];
   const rateLimit = options.rateLimit;
@@ -213,7 +220,7 @@ async function startSandbox(options = {}) {
   };
 }
 
-module.exports = { startSandbox, DEMO_ACCOUNT, DEMO_CALL_UUID };
+module.exports = { startSandbox, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS };
 
 if (require.main === module) {
   startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 18800) }).then((sandbox) => {

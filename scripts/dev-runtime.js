@@ -12,20 +12,34 @@ const root = path.join(__dirname, '..');
 const pkg = require('../package.json');
 /** The Node-RED to run: the dev dependency, or another version's folder for test:compat. */
 const nodeRedPackage = process.env.NODE_RED_PACKAGE ?? path.dirname(require.resolve('node-red/package.json'));
-const EXAMPLE = path.join(root, 'examples', 'play-audio-into-a-call.json');
+const EXAMPLES = path.join(root, 'examples');
+/** The examples in the order a newcomer should meet them; each gets a tab. */
+const EXAMPLE_FILES = ['play-audio-into-a-call', 'answer-a-call-and-play', 'stop-playback', 'broadcast-to-many-calls'];
 
-/** The example flow on its own tab, its account pointed at `baseUrl` with blank credentials. */
+/**
+ * Every example on a tab of its own. They share one account node (the same id in each
+ * file, as Node-RED's import reuses it), pointed at `baseUrl` with blank credentials.
+ */
 function exampleFlow(baseUrl) {
-  const tab = { id: 'plivo0example0tab', type: 'tab', label: 'Plivo play example' };
-  const nodes = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')).map((node) => {
-    if (node.type === 'plivo-config') return { ...node, baseUrl };
-    return { ...node, z: tab.id };
-  });
-  return [tab, ...nodes];
+  const flow = [];
+  const configs = new Map();
+  for (const name of EXAMPLE_FILES) {
+    const nodes = JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8'));
+    const tab = { id: `tab-${name}`, type: 'tab', label: nodes.find((node) => node.type === 'comment')?.name ?? name };
+    flow.push(tab);
+    for (const node of nodes) {
+      if (node.type === 'plivo-config') configs.set(node.id, { ...node, baseUrl });
+      else flow.push({ ...node, z: tab.id });
+    }
+  }
+  return [...flow, ...configs.values()];
 }
 
-/** Writes settings.js (loopback only) and, unless one exists, a flows.json with the example. */
-function prepareUserDir(userDir, { port, sandboxUrl }) {
+/**
+ * Writes settings.js (loopback only) and, unless one exists, a flows.json with the examples.
+ * `adminAuth` (Node-RED's setting) turns on editor logins, for the permission tests.
+ */
+function prepareUserDir(userDir, { port, sandboxUrl, adminAuth }) {
   fs.mkdirSync(userDir, { recursive: true });
   fs.writeFileSync(path.join(userDir, 'settings.js'), [
     '// Written by scripts/dev-runtime.js for local development: loopback only.',
@@ -37,6 +51,7 @@ function prepareUserDir(userDir, { port, sandboxUrl }) {
     `    editorTheme: { tours: false, projects: { enabled: false } },`,
     `    telemetry: { enabled: false, updateNotification: false },`,
     `    logging: { console: { level: 'info', metrics: false, audit: false } },`,
+    ...(adminAuth ? [`    adminAuth: ${JSON.stringify(adminAuth)},`] : []),
     '};',
     '',
   ].join('\n'));
@@ -71,13 +86,13 @@ function startNodeRed(userDir, account, { stdio = 'inherit' } = {}) {
   });
 }
 
-/** Resolves when Node-RED's admin API answers; rejects after `timeoutMs` or if it exits. */
+/** Resolves when Node-RED serves its editor (no login needed for that); rejects after `timeoutMs` or if it exits. */
 async function waitForNodeRed(url, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
     try {
-      const response = await fetch(`${url}/settings`);
+      const response = await fetch(`${url}/`);
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -87,4 +102,4 @@ async function waitForNodeRed(url, child, timeoutMs = 60_000) {
   throw new Error(`Node-RED did not answer at ${url} within ${timeoutMs} ms`);
 }
 
-module.exports = { nodeRedPackage, exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };
+module.exports = { nodeRedPackage, EXAMPLE_FILES, exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };

@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The built package in a real Node-RED runtime, installed the way a user installs it:
- * `npm pack`, then `npm install <tarball>` in a fresh user dir, then Node-RED started on it.
+ * `npm pack`, then `npm install <tarball>` in a fresh user dir, then Node-RED started on it,
+ * with editor logins on. Every example runs there against the sandbox.
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -10,12 +11,15 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const WebSocket = require('ws');
-const { startSandbox, DEMO_CALL_UUID } = require('../sandbox/plivo-sandbox.js');
-const { prepareUserDir, startNodeRed, waitForNodeRed } = require('../scripts/dev-runtime.js');
+const { startSandbox, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS } = require('../sandbox/plivo-sandbox.js');
+const { prepareUserDir, startNodeRed, waitForNodeRed, EXAMPLE_FILES } = require('../scripts/dev-runtime.js');
 const pkg = require('../package.json');
 
 const root = path.join(__dirname, '..');
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const USERS = {
+  admin: { password: 'admin-pass-for-tests', hash: '$2b$08$3TRy7TZ6fz9pcosl/pxuV.q1xwhxx/24584KZOSZaMo9Ry.iqQsrO', permissions: '*' },
+  viewer: { password: 'viewer-pass-for-tests', hash: '$2b$08$4wnk715xHt3uyeOGUd1UsOXYRHWOGcQPmTXfqrrHHZmBmpVXYBzku', permissions: 'read' },
+};
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -26,25 +30,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Collects what Node-RED pushes to the editor's debug sidebar. */
-function watchDebugSidebar(url) {
-  const messages = [];
-  const socket = new WebSocket(`${url.replace('http', 'ws')}/comms`);
-  const ready = new Promise((resolve, reject) => {
-    socket.once('open', () => {
-      socket.send(JSON.stringify({ subscribe: 'debug' }));
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-  socket.on('message', (data) => {
-    for (const packet of JSON.parse(String(data))) {
-      if (packet.topic === 'debug') messages.push(packet.data);
-    }
-  });
-  return { messages, ready, close: () => socket.close() };
 }
 
 async function until(condition, what, timeoutMs = 10_000) {
@@ -62,11 +47,71 @@ describe('the packed package in a real Node-RED runtime', function () {
   let nodeRed;
   let url;
   let packedFiles;
+  let adminToken;
+  let sidebar;
   let log = '';
+
+  async function login(username) {
+    const response = await fetch(`${url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: 'node-red-admin', grant_type: 'password', scope: USERS[username].permissions, username, password: USERS[username].password,
+      }),
+    });
+    assert.equal(response.status, 200, `login as ${username}`);
+    return (await response.json()).access_token;
+  }
+
+  function api(pathname, { token = adminToken, ...init } = {}) {
+    const headers = { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    return fetch(`${url}${pathname}`, { ...init, headers });
+  }
+
+  /** What Node-RED pushes to the editor's debug sidebar, as the editor receives it. */
+  async function watchDebugSidebar() {
+    const messages = [];
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/comms`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const authenticated = new Promise((resolve, reject) => {
+      socket.on('message', (data) => {
+        for (const packet of [JSON.parse(String(data))].flat()) {
+          if (packet.auth === 'ok') resolve();
+          if (packet.auth === 'fail') reject(new Error('comms login failed'));
+          if (packet.topic === 'debug') messages.push(packet.data);
+        }
+      });
+    });
+    socket.send(JSON.stringify({ auth: adminToken }));
+    await authenticated;
+    socket.send(JSON.stringify({ subscribe: 'debug' }));
+    return { messages, close: () => socket.close() };
+  }
+
+  async function debugFrom(name, count = 1) {
+    await until(() => sidebar.messages.filter((m) => m.name === name).length >= count, `${count} debug message(s) from "${name}"`);
+    return sidebar.messages.filter((m) => m.name === name).map((m) => m.msg);
+  }
+
+  async function pressInject(name) {
+    const flows = await (await api('/flows')).json();
+    const inject = flows.find((node) => node.type === 'inject' && node.name === name);
+    assert.ok(inject, `an inject named "${name}"`);
+    // Node-RED serves the editor a moment before the flows have started.
+    let status = 0;
+    for (let tries = 0; status !== 200 && tries < 50; tries += 1) {
+      status = (await api(`/inject/${inject.id}`, { method: 'POST' })).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status, 200, `pressing "${name}"`);
+  }
 
   before(async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-play-pkg-'));
-    const [packed] = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', workDir],
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', workDir],
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     packedFiles = packed.files.map((file) => file.path);
 
@@ -74,17 +119,27 @@ describe('the packed package in a real Node-RED runtime', function () {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const userDir = path.join(workDir, 'user');
-    prepareUserDir(userDir, { port, sandboxUrl: sandbox.url });
-    execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(workDir, packed.filename)],
+    prepareUserDir(userDir, {
+      port,
+      sandboxUrl: sandbox.url,
+      adminAuth: {
+        type: 'credentials',
+        users: Object.entries(USERS).map(([username, user]) => ({ username, password: user.hash, permissions: user.permissions })),
+      },
+    });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(workDir, packed.filename)],
       { cwd: userDir, stdio: 'ignore' });
 
     nodeRed = startNodeRed(userDir, sandbox.account, { stdio: ['ignore', 'pipe', 'pipe'] });
     nodeRed.stdout.on('data', (chunk) => { log += chunk; });
     nodeRed.stderr.on('data', (chunk) => { log += chunk; });
     await waitForNodeRed(url, nodeRed);
+    adminToken = await login('admin');
+    sidebar = await watchDebugSidebar();
   });
 
   after(async () => {
+    sidebar?.close();
     if (nodeRed && nodeRed.exitCode === null) {
       const exited = new Promise((resolve) => nodeRed.once('exit', resolve));
       nodeRed.kill('SIGINT');
@@ -95,18 +150,19 @@ describe('the packed package in a real Node-RED runtime', function () {
   });
 
   it('ships dist, examples, README, LICENSE and CHANGELOG, and no sources, tests or sandbox', () => {
-    for (const file of ['dist/nodes/plivo-play.js', 'dist/nodes/plivo-play.html', 'dist/nodes/plivo-config.js',
+    const expected = ['dist/nodes/plivo-play.js', 'dist/nodes/plivo-play.html', 'dist/nodes/plivo-config.js',
       'dist/nodes/plivo-config.html', 'dist/nodes/icons/plivo-play.svg', 'dist/nodes/locales/en-US/plivo-play.json',
-      'dist/nodes/locales/en-US/plivo-play.html', 'examples/play-audio-into-a-call.json',
-      'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+      'dist/nodes/locales/en-US/plivo-play.html', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json',
+      ...EXAMPLE_FILES.map((name) => `examples/${name}.json`)];
+    for (const file of expected) {
       assert.ok(packedFiles.includes(file), `${file} is missing from the package`);
     }
-    const unwanted = packedFiles.filter((file) => /^(test|sandbox|scripts|nodes|locales|icons)\/|\.ts$/.test(file));
+    const unwanted = packedFiles.filter((file) => /^(test|sandbox|scripts|compat|nodes|locales|icons|docs)\/|\.ts$/.test(file));
     assert.deepEqual(unwanted, []);
   });
 
   it('registers both node types', async () => {
-    const sets = await (await fetch(`${url}/nodes`, { headers: { accept: 'application/json' } })).json();
+    const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);
     assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-config', 'plivo-play']);
     for (const set of ours) {
@@ -116,7 +172,7 @@ describe('the packed package in a real Node-RED runtime', function () {
   });
 
   it('serves the editor templates and the help pages', async () => {
-    const html = await (await fetch(`${url}/nodes`, { headers: { accept: 'text/html' } })).text();
+    const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
     for (const type of ['plivo-play', 'plivo-config']) {
       assert.ok(html.includes(`data-template-name="${type}"`), `${type} editor template`);
       assert.ok(html.includes(`data-help-name="${type}"`), `${type} help`);
@@ -125,34 +181,86 @@ describe('the packed package in a real Node-RED runtime', function () {
   });
 
   it('resolves the message catalogs', async () => {
-    const catalogs = await (await fetch(`${url}/nodes/messages?lng=en-US`)).json();
+    const catalogs = await (await api('/nodes/messages?lng=en-US')).json();
     assert.equal(catalogs[`${pkg.name}/plivo-play`]['plivo-play'].label.callUuid, 'Call UUID');
     assert.equal(catalogs[`${pkg.name}/plivo-config`]['plivo-config'].label.authToken, 'Auth Token');
   });
 
   it('serves the icon', async () => {
-    const response = await fetch(`${url}/icons/${pkg.name}/plivo-play.svg`);
+    const response = await api(`/icons/${pkg.name}/plivo-play.svg`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type'), /^image\/svg\+xml/);
     assert.match(await response.text(), /<svg/);
   });
 
-  it('runs the example flow: the inject puts "play started" in the debug sidebar', async () => {
-    const sidebar = watchDebugSidebar(url);
-    try {
-      await sidebar.ready;
-      const flows = await (await fetch(`${url}/flows`)).json();
-      const inject = flows.find((node) => node.type === 'inject');
-      assert.equal((await fetch(`${url}/inject/${inject.id}`, { method: 'POST' })).status, 200);
-      await until(() => sidebar.messages.length > 0, 'a debug message');
-      const [debug] = sidebar.messages;
-      assert.equal(debug.name, 'Plivo\'s acknowledgement');
-      assert.equal(JSON.parse(debug.msg).message, 'play started');
-      assert.equal(sandbox.requests.length, 1);
-      assert.equal(sandbox.requests[0].path, `/v1/Account/${sandbox.account.authId}/Call/${DEMO_CALL_UUID}/Play/`);
-      assert.ok(!log.includes(sandbox.account.authToken), 'the token is in the Node-RED log');
-    } finally {
-      sidebar.close();
+  it('lists every example under Import > Examples, and each one loads', async () => {
+    assert.ok((await (await api('/library/examples/flows/')).json()).includes(pkg.name));
+    const listed = await (await api(`/library/examples/flows/${pkg.name}`)).json();
+    assert.deepEqual(listed.map((entry) => entry.fn).sort(), [...EXAMPLE_FILES].sort());
+    for (const name of EXAMPLE_FILES) {
+      const flow = await (await api(`/library/examples/flows/${pkg.name}/${name}`)).json();
+      assert.ok(flow.some((node) => node.type === 'plivo-play'), `${name} uses plivo play`);
     }
+  });
+
+  describe('each example runs against the sandbox', () => {
+    it('play audio into a call: the inject puts "play started" in the debug sidebar', async () => {
+      await pressInject('play music.mp3');
+      const [ack] = await debugFrom('Plivo\'s acknowledgement');
+      assert.equal(JSON.parse(ack).message, 'play started');
+      assert.ok(sandbox.requests.some((r) => r.path === `/v1/Account/${sandbox.account.authId}/Call/${DEMO_CALL_UUID}/Play/`));
+    });
+
+    it('answer a call: Plivo\'s webhook gets XML that keeps the call open, then the welcome plays', async () => {
+      const response = await fetch(`${url}/plivo/answer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ CallUUID: DEMO_CALL_UUID, From: '14155550100', To: '14155550199', CallStatus: 'in-progress' }),
+      });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type'), /^application\/xml/);
+      assert.match(await response.text(), /<Response>\s*<Wait length="120" \/>\s*<\/Response>/);
+      const [played] = await debugFrom('played');
+      assert.equal(JSON.parse(played).message, 'play started');
+    });
+
+    it('stop playback: one node plays in a loop, then stops', async () => {
+      await pressInject('play hold music');
+      assert.deepEqual(await debugFrom('Plivo\'s answer'), ['202']);
+      await pressInject('stop the music');
+      assert.deepEqual(await debugFrom('Plivo\'s answer', 2), ['202', '204']);
+      const forCall = sandbox.requests.filter((r) => r.path.includes(DEMO_CALL_UUID)).map((r) => [r.method, r.json?.loop]);
+      assert.deepEqual(forCall.slice(-2), [['POST', true], ['DELETE', undefined]]);
+    });
+
+    it('broadcast: each live call plays, and the ended one is named at Catch', async () => {
+      await pressInject('calls to reach');
+      const played = await debugFrom('played', 1 + DEMO_BROADCAST_CALLS.length);
+      assert.equal(played.length, 1 + DEMO_BROADCAST_CALLS.length, 'the answer example\'s play, then one per live call');
+      const [failed] = await debugFrom('not played');
+      assert.equal(failed, 'call 5d823e64-7fb0-4192-83a4-1e2f30415265: Plivo API error: 404 not found');
+    });
+
+    it('never writes the Auth Token to the Node-RED log', () => {
+      assert.ok(!log.includes(sandbox.account.authToken));
+    });
+  });
+
+  describe('the Verify endpoint', () => {
+    const body = () => JSON.stringify({ authId: sandbox.account.authId, authToken: sandbox.account.authToken, baseUrl: sandbox.url });
+    const post = (token) => api('/plivo-config/verify', {
+      token, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(),
+    });
+
+    it('answers a user with plivo-config.write', async () => {
+      const response = await post(adminToken);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { ok: true, name: 'Plivo Sandbox', authId: sandbox.account.authId });
+    });
+
+    it('refuses a read-only user and an anonymous one', async () => {
+      assert.equal((await post(await login('viewer'))).status, 401);
+      assert.equal((await post(null)).status, 401);
+    });
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * The plivo-config dialog's Verify button: asks Plivo for the account
+ * (GET /v1/Account/{auth_id}/) with the values in the dialog, saved or not.
+ * The answer never contains the token.
+ */
+import { resolveAccount, parseBaseUrl } from './account';
+import { ConfigError, PlivoApiError } from './errors';
+import { PlivoClient } from './plivo-client';
+
+/** What the editor sends for a password it has not been shown. */
+export const PASSWORD_PLACEHOLDER = '__PWRD__';
+const VERIFY_TIMEOUT_MS = 10_000;
+
+export interface VerifyInput {
+  authId?: unknown;
+  authToken?: unknown;
+  baseUrl?: unknown;
+}
+
+/** The deployed account node's token and base URL, when the dialog edits one. */
+export interface StoredAccount {
+  authToken?: string;
+  baseUrl?: unknown;
+}
+
+export type VerifyResult =
+  | { ok: true; name: string; authId: string }
+  | { ok: false; message: string; statusCode?: number };
+
+export async function verifyAccount(input: VerifyInput, stored: StoredAccount | undefined, userAgent: string): Promise<VerifyResult> {
+  let client: PlivoClient | undefined;
+  try {
+    let authToken = input.authToken;
+    if (authToken === PASSWORD_PLACEHOLDER) {
+      if (!stored?.authToken) {
+        throw new ConfigError('no saved Auth Token: enter it again');
+      }
+      // The saved token only ever goes where the deployed node already sends it.
+      if (parseBaseUrl(input.baseUrl) !== parseBaseUrl(stored.baseUrl)) {
+        throw new ConfigError('the API base URL has changed: enter the Auth Token again to verify against it');
+      }
+      authToken = stored.authToken;
+    }
+    const account = resolveAccount({ authId: input.authId, authToken, baseUrl: input.baseUrl });
+    client = new PlivoClient(account, { timeoutMs: VERIFY_TIMEOUT_MS, userAgent });
+    const { body } = await client.request('GET', '');
+    const name = typeof body === 'object' && body !== null && typeof (body as { name?: unknown }).name === 'string'
+      ? (body as { name: string }).name
+      : account.authId;
+    return { ok: true, name, authId: account.authId };
+  } catch (error) {
+    if (error instanceof PlivoApiError || error instanceof ConfigError) {
+      const statusCode = error instanceof PlivoApiError ? error.statusCode : undefined;
+      return statusCode === undefined ? { ok: false, message: String(error) } : { ok: false, message: String(error), statusCode };
+    }
+    throw error;
+  } finally {
+    await client?.close();
+  }
+}

@@ -1,0 +1,71 @@
+'use strict';
+const assert = require('node:assert/strict');
+const { startSandbox } = require('../sandbox/plivo-sandbox.js');
+const { helper, playNode, configNode, startOwnSandbox } = require('./support.js');
+
+describe('the Verify button\'s endpoint', () => {
+  let sandbox;
+
+  beforeEach(async () => {
+    sandbox = await startOwnSandbox(startSandbox, { accountName: 'Acme Telephony' });
+    await helper.load([configNode, playNode], [{ id: 'cfg', type: 'plivo-config', baseUrl: sandbox.url }], {
+      cfg: { authId: sandbox.account.authId, authToken: sandbox.account.authToken },
+    });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sandbox.close();
+  });
+
+  async function verify(body) {
+    const response = await helper.request().post('/plivo-config/verify').send(body).expect(200);
+    assert.ok(!response.text.includes(sandbox.account.authToken), 'the answer contains the token');
+    return response.body;
+  }
+
+  it('verifies unsaved values and names the account', async () => {
+    const { authId, authToken } = sandbox.account;
+    assert.deepEqual(await verify({ authId, authToken, baseUrl: sandbox.url }), { ok: true, name: 'Acme Telephony', authId });
+    const [request] = sandbox.requests;
+    assert.equal(request.method, 'GET');
+    assert.equal(request.path, `/v1/Account/${authId}/`);
+  });
+
+  it('uses the saved token when the dialog holds the placeholder', async () => {
+    const answer = await verify({ id: 'cfg', authId: sandbox.account.authId, authToken: '__PWRD__', baseUrl: sandbox.url });
+    assert.equal(answer.ok, true);
+    assert.equal(sandbox.requests[0].headers.authorization,
+      `Basic ${Buffer.from(`${sandbox.account.authId}:${sandbox.account.authToken}`).toString('base64')}`);
+  });
+
+  it('does not send the saved token to a base URL the node does not use', async () => {
+    const elsewhere = await startSandbox();
+    try {
+      const answer = await verify({ id: 'cfg', authId: sandbox.account.authId, authToken: '__PWRD__', baseUrl: elsewhere.url });
+      assert.equal(answer.ok, false);
+      assert.match(answer.message, /base URL has changed/);
+      assert.equal(elsewhere.requests.length, 0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('reports a wrong token as 401', async () => {
+    const answer = await verify({ authId: sandbox.account.authId, authToken: 'wrong-token-123', baseUrl: sandbox.url });
+    assert.deepEqual(answer, { ok: false, statusCode: 401, message: 'Plivo API error: 401 authentication failed' });
+  });
+
+  it('reports a network failure', async () => {
+    const closed = await startSandbox();
+    await closed.close();
+    const answer = await verify({ authId: 'MA1', authToken: 't', baseUrl: closed.url });
+    assert.equal(answer.ok, false);
+    assert.equal(answer.message, `Plivo API error: could not reach ${closed.url}: connection refused (ECONNREFUSED)`);
+  });
+
+  it('reports missing values and a placeholder with nothing saved', async () => {
+    assert.match((await verify({ authId: '', authToken: '', baseUrl: sandbox.url })).message, /no Auth ID/);
+    assert.match((await verify({ id: 'new-node', authId: 'MA1', authToken: '__PWRD__', baseUrl: sandbox.url })).message,
+      /no saved Auth Token/);
+  });
+});
