@@ -3,6 +3,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/account';
 import { acquireEngine, releaseEngine } from './lib/account-engines';
 import { ConfigError } from './lib/errors';
+import { text } from './lib/messages';
 import { PlivoClient } from './lib/plivo-client';
 import type { RequestEngine } from './lib/request-engine';
 import { verifyAccount } from './lib/verify-account';
@@ -53,7 +54,7 @@ export default function register(RED: NodeAPI): void {
       problem = error as ConfigError;
     }
     node.account = () => {
-      if (!account) throw problem ?? new ConfigError('the account is not usable');
+      if (!account) throw problem ?? new ConfigError(text('account-unusable'));
       return account;
     };
     node.on('close', (done: () => void) => {
@@ -82,7 +83,7 @@ export default function register(RED: NodeAPI): void {
     const stored = credentials ? { authToken: credentials.authToken, baseUrl: deployed?.baseUrl } : undefined;
     verifyAccount(body, stored, USER_AGENT).then(
       (result) => res.json(result),
-      () => res.status(500).json({ ok: false, message: 'verification failed' }),
+      () => res.status(500).json({ ok: false, message: text('verify-failed') }),
     );
   });
 }

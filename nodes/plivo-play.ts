@@ -1,6 +1,7 @@
 /** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ConfigError, NotSentError, PlivoApiError } from './lib/errors';
+import { text, useTranslator } from './lib/messages';
 import { buildCallRequest, type CallRequest, type PlaySettings } from './lib/play-request';
 import { currentView, errorView, successView, type StatusView } from './lib/status';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
@@ -19,6 +20,12 @@ const CLOSE_GRACE_MS = 10_000;
 const STATUS_INTERVAL_MS = 250;
 
 export default function register(RED: NodeAPI): void {
+  useTranslator((key, params) => {
+    const full = `plivo-play.errors.${key}`;
+    const translated = RED._(full, params);
+    return translated === full || translated.endsWith(`:${full}`) ? undefined : translated;
+  });
+
   function PlivoPlay(this: Node, def: PlivoPlayDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -90,7 +97,7 @@ export default function register(RED: NodeAPI): void {
 
     function requireAccount(): PlivoAccount {
       if (!configNode) {
-        throw new ConfigError('no account is selected: pick or add one in the node\'s Account setting');
+        throw new ConfigError(text('no-account'));
       }
       return configNode.account();
     }

@@ -2,7 +2,8 @@
  * The settings of a Plivo account node, resolved and checked: credentials fall back to
  * PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN as Plivo's SDKs do, and the base URL must be http(s).
  */
-import { ConfigError, formatValue } from './errors';
+import { ConfigError, describe } from './errors';
+import { text as message } from './messages';
 import type { EngineLimits } from './request-engine';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
@@ -54,11 +55,11 @@ function text(value: unknown): string {
 export function resolveAccount(settings: AccountSettings, env: NodeJS.ProcessEnv = process.env): Account {
   const authId = text(settings.authId) || text(env.PLIVO_AUTH_ID);
   if (authId === '') {
-    throw new ConfigError('no Auth ID: set it in the Plivo account node or in the PLIVO_AUTH_ID environment variable');
+    throw new ConfigError(message('no-auth-id'));
   }
   const authToken = text(settings.authToken) || text(env.PLIVO_AUTH_TOKEN);
   if (authToken === '') {
-    throw new ConfigError('no Auth Token: set it in the Plivo account node or in the PLIVO_AUTH_TOKEN environment variable');
+    throw new ConfigError(message('no-auth-token'));
   }
   return { baseUrl: parseBaseUrl(settings.baseUrl), authId, authToken };
 }
@@ -72,10 +73,10 @@ export function parseBaseUrl(value: unknown): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError(`the API base URL must be an http(s) URL like ${DEFAULT_BASE_URL} (got ${formatValue(raw)})`);
+    throw new ConfigError(describe('base-url-invalid', {}, raw));
   }
   if (url.username || url.password) {
-    throw new ConfigError('the API base URL must not contain a user name or password');
+    throw new ConfigError(message('base-url-credentials'));
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -88,7 +89,7 @@ function engineSetting(settings: EngineSettings, name: keyof typeof ENGINE_DEFAU
   const number = typeof value === 'number' ? value : Number(String(value).trim());
   const minimum = ENGINE_MINIMUMS[name];
   if (!Number.isSafeInteger(number) || number < minimum) {
-    throw new ConfigError(`the account's ${name} must be a whole number of at least ${minimum} (got ${formatValue(value)})`);
+    throw new ConfigError(describe('account-setting-invalid', { name, minimum }, value));
   }
   return number;
 }

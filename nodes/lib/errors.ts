@@ -1,13 +1,14 @@
 /**
  * Errors the plivo-play node reports. None ever carries credentials or request options.
- * Node-RED shows `err.toString()` ("<name>: <message>"), so each name is written for people.
+ * Node-RED shows `err.toString()` ("<name>: <message>"), so names and messages are written
+ * for people, in the catalog (messages.ts).
  */
+import { text, type Params } from './messages';
 
 const MAX_SHOWN = 80;
 
 /** A short, safe rendering of a value the user sent, for error messages. */
 export function formatValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
   if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
@@ -21,14 +22,20 @@ export function formatValue(value: unknown): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
 
+/** `text(key, params)`, then the bad value when there is one: "... (got "abc")". */
+export function describe(key: string, params: Params, value: unknown): string {
+  const reason = text(key, params);
+  return value === undefined ? reason : `${reason} ${text('got', { value: formatValue(value) })}`;
+}
+
 /** Bad input: no request was sent. `field` is the Plivo parameter (or 'payload'); a missing value is not shown. */
 export class InputError extends Error {
   readonly field: string;
   readonly value: unknown;
 
-  constructor(field: string, value: unknown, reason: string) {
-    super(value === undefined ? reason : `${reason} (got ${formatValue(value)})`);
-    this.name = 'Invalid input';
+  constructor(field: string, value: unknown, key: string, params: Params = {}) {
+    super(describe(key, params, value));
+    this.name = text('names.input');
     this.field = field;
     this.value = value;
   }
@@ -53,7 +60,7 @@ export class PlivoApiError extends Error {
 
   constructor(message: string, details: PlivoApiErrorDetails = {}) {
     super(message);
-    this.name = 'Plivo API error';
+    this.name = text('names.api');
     this.statusCode = details.statusCode;
     this.body = details.body;
     this.code = details.code;
@@ -67,7 +74,7 @@ export class NotSentError extends Error {
 
   constructor(message: string, statusCode?: number) {
     super(message);
-    this.name = 'Not sent';
+    this.name = text('names.not-sent');
     this.statusCode = statusCode;
   }
 }
@@ -76,6 +83,6 @@ export class NotSentError extends Error {
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'Plivo account error';
+    this.name = text('names.account');
   }
 }

@@ -6,6 +6,7 @@
  * the message; the message fields it shadows are reported so the node can warn.
  */
 import { InputError } from './errors';
+import { text } from './messages';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
 const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];
@@ -57,7 +58,7 @@ function fromMessage(field: string): Source {
 }
 
 function fromNode(field: string): Source {
-  return { field, label: `the node's ${field} setting` };
+  return { field, label: text('node-setting', { field }) };
 }
 
 function isAbsent(value: unknown): boolean {
@@ -74,71 +75,67 @@ function settingText(value: unknown): string {
 
 export function parseCallUuid(value: unknown, source: Source): string {
   if (isAbsent(value)) {
-    throw new InputError(source.field, value,
-      'msg.payload.call_uuid is missing: send the call UUID there (or in msg.payload.CallUUID, as Plivo webhooks do) or set the node\'s Call UUID');
+    throw new InputError(source.field, value, 'call-uuid-missing');
   }
   const text = typeof value === 'string' ? value.trim() : value;
   if (typeof text !== 'string' || !CALL_UUID.test(text)) {
-    throw new InputError(source.field, value,
-      `${source.label} must be a call UUID like 2d6a3c4e-1f0b-4c8e-9a55-0c1d2e3f4a5b`);
+    throw new InputError(source.field, value, 'call-uuid-invalid', { where: source.label });
   }
   return text;
 }
 
+/** `position` is "[2]" for an array item, " (item 2)" for a list item, "" for a single URL. */
 function parseUrl(value: unknown, source: Source, position: string): string {
+  const where = `${source.label}${position}`;
   if (typeof value !== 'string') {
-    throw new InputError(source.field, value, `${source.label}${position} must be a URL string`);
+    throw new InputError(source.field, value, 'url-type', { where });
   }
-  const text = value.trim();
-  if (text === '') {
-    throw new InputError(source.field, value, `${source.label}${position} is an empty URL`);
+  const url = value.trim();
+  if (url === '') {
+    throw new InputError(source.field, value, 'url-empty', { where });
   }
-  if (/\s/.test(text)) {
-    throw new InputError(source.field, value,
-      `${source.label}${position} contains whitespace; percent-encode it (a space is %20)`);
+  if (/\s/.test(url)) {
+    throw new InputError(source.field, value, 'url-whitespace', { where });
   }
-  let url: URL;
+  let parsed: URL | undefined;
   try {
-    url = new URL(text);
+    parsed = new URL(url);
   } catch {
-    throw new InputError(source.field, value, `${source.label}${position} is not an absolute http(s) URL`);
+    parsed = undefined;
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    throw new InputError(source.field, value, `${source.label}${position} is not an absolute http(s) URL`);
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
+    throw new InputError(source.field, value, 'url-invalid', { where });
   }
-  return text;
+  return url;
 }
 
 /** One URL, a comma-separated list, or an array of URLs; Plivo takes them comma-joined. */
 export function parseUrls(value: unknown, source: Source): string {
   if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
-    throw new InputError(source.field, value,
-      'msg.payload.urls is missing: send one URL, a comma-separated list or an array of URLs there, or set the node\'s URLs');
+    throw new InputError(source.field, value, 'urls-missing');
   }
   if (Array.isArray(value)) {
     return value.map((item, index) => {
       const url = parseUrl(item, source, `[${index}]`);
       if (url.includes(',')) {
-        throw new InputError(source.field, item,
-          `${source.label}[${index}] contains a comma, which Plivo reads as a list separator; percent-encode it as %2C`);
+        throw new InputError(source.field, item, 'url-comma', { where: `${source.label}[${index}]` });
       }
       return url;
     }).join(',');
   }
   if (typeof value !== 'string') {
-    throw new InputError(source.field, value,
-      `${source.label} must be a URL, a comma-separated list of URLs, or an array of URLs`);
+    throw new InputError(source.field, value, 'urls-type', { where: source.label });
   }
   const items = value.split(',');
   const single = items.length === 1;
-  return items.map((item, index) => parseUrl(item, source, single ? '' : ` (item ${index + 1})`)).join(',');
+  return items.map((item, index) => parseUrl(item, source, single ? '' : ` ${text('list-item', { n: index + 1 })}`)).join(',');
 }
 
 export function parseLegs(value: unknown, source: Source): Legs {
   const text = typeof value === 'string' ? value.trim() : value;
   const legs = LEGS.find((leg) => leg === text);
   if (legs === undefined) {
-    throw new InputError(source.field, value, `${source.label} must be one of aleg, bleg, both`);
+    throw new InputError(source.field, value, 'legs-invalid', { where: source.label });
   }
   return legs;
 }
@@ -147,18 +144,18 @@ export function parseFlag(value: unknown, source: Source): boolean {
   if (typeof value === 'boolean') {
     return value;
   }
-  const text = typeof value === 'string' ? value.trim() : undefined;
-  if (text === 'true' || text === 'false') {
-    return text === 'true';
+  const flag = typeof value === 'string' ? value.trim() : undefined;
+  if (flag === 'true' || flag === 'false') {
+    return flag === 'true';
   }
-  throw new InputError(source.field, value, `${source.label} must be true or false`);
+  throw new InputError(source.field, value, 'flag-invalid', { where: source.label });
 }
 
 export function parseAction(value: unknown, source: Source): CallAction {
   const text = typeof value === 'string' ? value.trim() : value;
   const action = ACTIONS.find((candidate) => candidate === text);
   if (action === undefined) {
-    throw new InputError(source.field, value, `${source.label} must be play or stop`);
+    throw new InputError(source.field, value, 'action-invalid', { where: source.label });
   }
   return action;
 }
@@ -171,7 +168,7 @@ export function parseLength(value: unknown, source: Source): number {
     seconds = Number(value.trim());
   }
   if (!Number.isSafeInteger(seconds) || seconds < 1) {
-    throw new InputError(source.field, value, `${source.label} must be a positive whole number of seconds`);
+    throw new InputError(source.field, value, 'length-invalid', { where: source.label });
   }
   return seconds;
 }
@@ -205,8 +202,7 @@ function callUuidKey(payload: Record<string, unknown>): string {
   const snake = payload.call_uuid;
   const webhook = payload.CallUUID;
   if (!isAbsent(snake) && !isAbsent(webhook) && snake !== webhook) {
-    throw new InputError('call_uuid', snake,
-      `msg.payload.call_uuid and msg.payload.CallUUID disagree (${String(snake)} vs ${String(webhook)}); send one`);
+    throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: String(snake), second: String(webhook) });
   }
   return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
 }
@@ -222,7 +218,7 @@ export function buildCallRequest(settings: PlaySettings, payload: unknown): Buil
   const needsPayload = callUuidSetting === '' || (action === 'play' && urlsSetting === '');
   if (!isRecord(payload) && needsPayload) {
     const needed = action === 'play' ? 'call_uuid and urls' : 'call_uuid';
-    throw new InputError('payload', payload, `msg.payload must be an object with ${needed} (the node does not set them)`);
+    throw new InputError('payload', payload, 'payload-not-object', { needed });
   }
 
   const callUuid = pick('callUuid', callUuidSetting, fields, callUuidKey(fields), ignoredFields);

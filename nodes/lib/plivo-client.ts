@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { Got, RequestError } from 'got' with { 'resolution-mode': 'import' };
 import type { Account } from './account';
 import { PlivoApiError } from './errors';
+import { text } from './messages';
 import type { PlayBody } from './play-request';
 
 export interface PlivoResponse {
@@ -31,15 +32,8 @@ function loadGot(): Promise<Got> {
   return gotModule;
 }
 
-const NETWORK_ERRORS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  ETIMEDOUT: 'no answer in time',
-  EPIPE: 'connection closed',
-  ERR_ABORTED: 'request aborted',
-};
+/** Network error codes the catalog explains; others are "request failed". */
+const EXPLAINED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'ERR_ABORTED']);
 
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
@@ -125,8 +119,8 @@ export class PlivoClient {
       });
     } catch (error) {
       const code = signal?.aborted ? 'ERR_ABORTED' : (error as RequestError).code ?? 'ERR_GOT_REQUEST_ERROR';
-      const reason = NETWORK_ERRORS[code] ?? 'request failed';
-      throw new PlivoApiError(`could not reach ${this.origin}: ${reason} (${code})`, { code });
+      const reason = text(`network.${EXPLAINED_CODES.has(code) ? code : 'other'}`);
+      throw new PlivoApiError(text('unreachable', { origin: this.origin, reason, code }), { code });
     }
     const body = parseBody(response.body);
     if (response.statusCode >= 200 && response.statusCode < 300) {

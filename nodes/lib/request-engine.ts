@@ -7,6 +7,7 @@
  * NotSentError when its owner closes or the queue is full.
  */
 import { NotSentError, PlivoApiError } from './errors';
+import { text } from './messages';
 import { decideRetry } from './retry-policy';
 import { SlidingWindow } from './sliding-window';
 
@@ -95,8 +96,7 @@ export class RequestEngine {
     return new Promise<T>((resolve, reject) => {
       const waitingNow = this.queue.length + this.waiting.size;
       if (waitingNow >= this.limits.queueLimit) {
-        reject(new NotSentError(
-          `queue full: ${waitingNow} messages are already waiting for this Plivo account (queue limit ${this.limits.queueLimit})`));
+        reject(new NotSentError(text('queue-full', { waiting: waitingNow, limit: this.limits.queueLimit })));
         return;
       }
       const task: Task<T> = { owner, attempt, retries, attempts: 0, resolve, reject };
@@ -129,9 +129,9 @@ export class RequestEngine {
   async close(owner: object, graceMs: number): Promise<void> {
     for (const task of [...this.queue, ...this.waiting]) {
       if (task.owner !== owner) continue;
-      const retrying = task.lastError ? ` (last attempt: ${task.lastError.message})` : '';
+      const retrying = task.lastError ? ` ${text('last-attempt', { error: task.lastError.message })}` : '';
       this.unqueue(task);
-      task.reject(new NotSentError(`node closed before the request was sent${retrying}`, task.lastError?.statusCode));
+      task.reject(new NotSentError(`${text('closed-before-sent')}${retrying}`, task.lastError?.statusCode));
     }
     this.changed();
     const counts = this.owners.get(owner);
@@ -241,9 +241,9 @@ export class RequestEngine {
       return error instanceof Error ? error : new Error(String(error));
     }
     if (task.controller?.signal.aborted) {
-      return new PlivoApiError('node closed while waiting for Plivo\'s answer', { code: error.code });
+      return new PlivoApiError(text('closed-in-flight'), { code: error.code });
     }
-    const notes = [note, task.attempts > 1 ? `after ${task.attempts} attempts` : undefined].filter(Boolean);
+    const notes = [note, task.attempts > 1 ? text('attempts', { count: task.attempts }) : undefined].filter(Boolean);
     if (notes.length === 0) return error;
     return new PlivoApiError(`${error.message} (${notes.join('; ')})`, {
       statusCode: error.statusCode, body: error.body, code: error.code, retryAfter: error.retryAfter,

@@ -4,6 +4,7 @@
  * any other 4xx is final. A 429 also pauses the whole account.
  */
 import { PlivoApiError } from './errors';
+import { text } from './messages';
 
 const BASE_DELAY_MS = 500;
 const MAX_BACKOFF_MS = 8_000;
@@ -60,7 +61,7 @@ export function decideRetry(
     const delayMs = Math.min(retryAfter ?? backoffMs(attempt, random), MAX_RETRY_AFTER_MS);
     const pauseAccountMs = status === 429 || retryAfter !== undefined ? delayMs : 0;
     if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) {
-      return { retry: false, delayMs, pauseAccountMs, note: `Plivo asked to wait ${Math.round(retryAfter / 1000)} s` };
+      return { retry: false, delayMs, pauseAccountMs, note: text('retry-after-too-long', { seconds: Math.round(retryAfter / 1000) }) };
     }
     return { retry: left, delayMs, pauseAccountMs };
   }

@@ -5,6 +5,7 @@
  */
 import { resolveAccount, parseBaseUrl } from './account';
 import { ConfigError, PlivoApiError } from './errors';
+import { text } from './messages';
 import { PlivoClient } from './plivo-client';
 
 /** What the editor sends for a password it has not been shown. */
@@ -33,11 +34,11 @@ export async function verifyAccount(input: VerifyInput, stored: StoredAccount | 
     let authToken = input.authToken;
     if (authToken === PASSWORD_PLACEHOLDER) {
       if (!stored?.authToken) {
-        throw new ConfigError('no saved Auth Token: enter it again');
+        throw new ConfigError(text('no-saved-token'));
       }
       // The saved token only ever goes where the deployed node already sends it.
       if (parseBaseUrl(input.baseUrl) !== parseBaseUrl(stored.baseUrl)) {
-        throw new ConfigError('the API base URL has changed: enter the Auth Token again to verify against it');
+        throw new ConfigError(text('base-url-changed'));
       }
       authToken = stored.authToken;
     }
