@@ -1,0 +1,89 @@
+'use strict';
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { useTranslator } = require('../dist/nodes/lib/messages.js');
+const { buildCallRequest } = require('../dist/nodes/lib/play-request.js');
+
+const root = path.join(__dirname, '..');
+const LANGUAGES = ['de', 'ja'];
+const NODES = ['plivo-play', 'plivo-config'];
+
+function catalog(lang, node) {
+  return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));
+}
+
+/** key path -> text, for every leaf. */
+function flatten(tree, prefix = '', out = new Map()) {
+  for (const [key, value] of Object.entries(tree)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === 'object' && value !== null) flatten(value, name, out);
+    else out.set(name, value);
+  }
+  return out;
+}
+
+const placeholders = (text) => [...String(text).matchAll(/__(\w+)__/g)].map((match) => match[1]).sort();
+
+function sources(folder, extension) {
+  return fs.readdirSync(path.join(root, folder), { recursive: true })
+    .filter((file) => file.endsWith(extension))
+    .map((file) => fs.readFileSync(path.join(root, folder, file), 'utf8'))
+    .join('\n');
+}
+
+describe('message catalogs and help', () => {
+  for (const lang of LANGUAGES) {
+    for (const node of NODES) {
+      it(`${lang}/${node}.json has every key of en-US, with the same placeholders`, () => {
+        const english = flatten(catalog('en-US', node));
+        const translated = flatten(catalog(lang, node));
+        const missing = [...english.keys()].filter((key) => !translated.has(key));
+        assert.deepEqual(missing, [], `${lang} lacks keys`);
+        const extra = [...translated.keys()].filter((key) => !english.has(key));
+        assert.deepEqual(extra, [], `${lang} has keys en-US does not`);
+        for (const [key, text] of english) {
+          assert.deepEqual(placeholders(translated.get(key)), placeholders(text), `${lang} ${key} placeholders`);
+        }
+      });
+
+      it(`${lang}/${node}.html is a help page for ${node}`, () => {
+        const html = fs.readFileSync(path.join(root, 'locales', lang, `${node}.html`), 'utf8');
+        assert.match(html, new RegExp(`data-help-name="${node}"`));
+        const headings = (text) => (text.match(/<h[34]>/g) ?? []).length;
+        const english = fs.readFileSync(path.join(root, 'locales', 'en-US', `${node}.html`), 'utf8');
+        assert.equal(headings(html), headings(english), 'the same sections as en-US');
+      });
+    }
+  }
+
+  it('every catalog key the editor and the runtime use exists in en-US', () => {
+    const english = new Set(NODES.flatMap((node) => [...flatten(catalog('en-US', node)).keys()]));
+    const editor = sources('nodes', '.html');
+    const runtime = sources('nodes', '.ts');
+    const used = [
+      ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([\w.-]+)"/g)].map((m) => m[1]),
+      ...[...editor.matchAll(/\b_\('([\w.-]+)'/g)].map((m) => m[1]),
+      ...[...runtime.matchAll(/RED\._\(['`]([\w.-]+)['`]/g)].map((m) => m[1]),
+      ...[...runtime.matchAll(/\btext\('([\w.-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
+      ...[...runtime.matchAll(/key: '([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),
+      ...[...runtime.matchAll(/view\('([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),
+    ];
+    assert.ok(used.length > 60, `found ${used.length} uses`);
+    assert.deepEqual([...new Set(used.filter((key) => !english.has(key)))], []);
+  });
+
+  it('runtime errors come out in the runtime\'s language', () => {
+    const german = flatten(catalog('de', 'plivo-play'));
+    useTranslator((key, params) => german.get(`plivo-play.errors.${key}`)?.replace(/__(\w+)__/g, (_, name) => params[name]));
+    try {
+      assert.throws(() => buildCallRequest({}, { call_uuid: 'abc', urls: 'https://a.example/x.mp3' }), (error) => {
+        assert.equal(String(error),
+          'Ungültige Eingabe: msg.payload.call_uuid muss eine Anruf-UUID wie 2d6a3c4e-1f0b-4c8e-9a55-0c1d2e3f4a5b sein (erhalten: "abc")');
+        return true;
+      });
+    } finally {
+      useTranslator(() => undefined);
+    }
+  });
+});
