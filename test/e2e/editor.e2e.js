@@ -1,0 +1,225 @@
+'use strict';
+/**
+ * `npm run test:e2e`: the editor in a real browser (Debian's Chromium, driven by
+ * playwright-core), doing what a new user does: drag plivo play in from the palette, wire
+ * it, fill in its dialog and a new account (verifying it), deploy, press the inject and read
+ * the answer in the debug sidebar. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
+ */
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { startSandbox, DEMO_CALL_UUID } = require('../../sandbox/plivo-sandbox.js');
+const { prepareUserDir, linkPackage, startNodeRed, waitForNodeRed } = require('../../scripts/dev-runtime.js');
+
+const root = path.join(__dirname, '..', '..');
+const SHOTS = path.resolve(root, process.env.E2E_SCREENSHOTS ?? 'test-results/e2e');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TOKEN = 'e2e-SECRET-token-5f3a9c';
+const AUTH_ID = 'MAE2ETESTACCOUNT0001';
+const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The flow a user starts from: an inject with a call, and a debug node, not yet wired. */
+function startingFlow() {
+  return [
+    { id: 'e2e-tab', type: 'tab', label: 'Flow 1' },
+    {
+      id: 'e2e-inject', type: 'inject', z: 'e2e-tab', name: 'call comes in', props: [{ p: 'payload' }], repeat: '',
+      crontab: '', once: false, onceDelay: 0.1, topic: '', payloadType: 'json',
+      payload: JSON.stringify({ call_uuid: DEMO_CALL_UUID, urls: URL_A }), x: 160, y: 140, wires: [[]],
+    },
+    {
+      id: 'e2e-debug', type: 'debug', z: 'e2e-tab', name: 'answer', active: true, tosidebar: true, console: false,
+      tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 640, y: 140, wires: [],
+    },
+  ];
+}
+
+describe('the editor in a real browser', function () {
+  this.timeout(180_000);
+  let workDir;
+  let userDir;
+  let sandbox;
+  let nodeRed;
+  let url;
+  let browser;
+  let page;
+
+  const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+
+  async function drag(from, to) {
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 8 });
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await page.mouse.up();
+  }
+
+  async function centre(locator) {
+    const box = await locator.boundingBox();
+    assert.ok(box, 'element is on screen');
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  }
+
+  const nodeOnCanvas = (label) => page.locator('#red-ui-workspace-chart g.red-ui-flow-node-group', { hasText: label }).first();
+
+  async function wire(fromLabel, toLabel) {
+    const output = nodeOnCanvas(fromLabel).locator('.red-ui-flow-port-output .red-ui-flow-port').first();
+    const input = nodeOnCanvas(toLabel).locator('.red-ui-flow-port-input .red-ui-flow-port').first();
+    await drag(await centre(output), await centre(input));
+  }
+
+  async function showSidebar(tab) {
+    await page.evaluate((name) => window.RED.sidebar.show(name), tab);
+  }
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-play-e2e-'));
+    userDir = path.join(workDir, 'user');
+    sandbox = await startSandbox({ authId: AUTH_ID, authToken: TOKEN, accountName: 'Acme Support Line' });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    fs.mkdirSync(userDir, { recursive: true });
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(startingFlow()));
+    prepareUserDir(userDir, { port, sandboxUrl: sandbox.url });
+    linkPackage(userDir);
+    nodeRed = startNodeRed(userDir, { authId: '', authToken: '' }, { stdio: 'ignore' });
+    await waitForNodeRed(url, nodeRed);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.waitForSelector('#red-ui-workspace-chart g.red-ui-flow-node-group', { timeout: 60_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (nodeRed && nodeRed.exitCode === null) {
+      const exited = new Promise((resolve) => nodeRed.once('exit', resolve));
+      nodeRed.kill('SIGINT');
+      await exited;
+    }
+    await sandbox?.close();
+    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('finds plivo play in the palette, under telephony', async () => {
+    await page.locator('#red-ui-palette-search input').pressSequentially('plivo', { delay: 30 });
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-play"]');
+    await entry.waitFor({ state: 'visible' });
+    assert.equal((await entry.innerText()).trim(), 'plivo play');
+    assert.equal(await page.locator('#red-ui-palette-telephony .red-ui-palette-node[data-palette-type="plivo-play"]').count(), 1);
+    await shot('1-palette');
+  });
+
+  it('drags it onto the workspace and wires inject -> plivo play -> debug', async () => {
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-play"]');
+    await entry.scrollIntoViewIfNeeded();
+    const inject = await centre(nodeOnCanvas('call comes in'));
+    await drag(await centre(entry), { x: inject.x + 240, y: inject.y + 1 });
+    await nodeOnCanvas('plivo play').waitFor();
+    await wire('call comes in', 'plivo play');
+    await wire('plivo play', 'answer');
+    const links = await page.evaluate(() => window.RED.nodes.filterLinks({}).map((l) => [l.source.type, l.target.type]));
+    assert.deepEqual(links.sort(), [['inject', 'plivo-play'], ['plivo-play', 'debug']]);
+  });
+
+  it('opens its dialog with the documented fields and defaults, and its help', async () => {
+    await nodeOnCanvas('plivo play').dblclick();
+    await page.waitForSelector('#node-input-callUuid', { state: 'visible' });
+    assert.equal(await page.inputValue('#node-input-action'), 'play');
+    for (const field of ['callUuid', 'urls', 'length', 'name']) {
+      assert.equal(await page.inputValue(`#node-input-${field}`), '', `${field} starts blank`);
+    }
+    for (const field of ['legs', 'loop', 'mix']) {
+      assert.equal(await page.inputValue(`#node-input-${field}`), '', `${field} starts "from msg.payload"`);
+    }
+    assert.equal(await page.getAttribute('#node-input-callUuid', 'placeholder'), 'from msg.payload.call_uuid');
+    assert.equal(await page.isChecked('#node-input-errorOutput'), false);
+    assert.match(await page.locator('.red-ui-editor .form-tips').first().innerText(), /A value set here wins over the message/);
+    await showSidebar('help');
+    const help = page.locator('.red-ui-help', { hasText: 'A value set in the node wins' }).last();
+    await help.waitFor();
+    assert.match(await help.innerText(), /Plays audio files into a live Plivo call/);
+  });
+
+  it('adds a new Plivo account and verifies it', async () => {
+    await page.locator('#node-input-account').locator('xpath=..').locator('a.red-ui-button:has(i.fa-plus)').click();
+    await page.waitForSelector('#node-config-input-authId', { state: 'visible' });
+    assert.equal(await page.inputValue('#node-config-input-baseUrl'), 'https://api.plivo.com');
+    assert.equal(await page.getAttribute('#node-config-input-authToken', 'type'), 'password');
+    await page.fill('#node-config-input-name', 'Support line');
+    await page.fill('#node-config-input-authId', AUTH_ID);
+    await page.fill('#node-config-input-authToken', TOKEN);
+    await page.fill('#node-config-input-baseUrl', sandbox.url);
+    await page.click('#plivo-config-verify');
+    await page.waitForSelector('#plivo-config-verify-result.plivo-config-verify-ok');
+    assert.equal(await page.innerText('#plivo-config-verify-result'), 'verified: Acme Support Line');
+    await shot('3-account-dialog');
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-input-authId', { state: 'detached' });
+  });
+
+  it('sets legs, loop, mix and length, and saves', async () => {
+    await page.selectOption('#node-input-legs', 'both');
+    await page.selectOption('#node-input-loop', 'false');
+    await page.selectOption('#node-input-mix', 'true');
+    await page.fill('#node-input-length', '20');
+    await shot('2-edit-dialog');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-callUuid', { state: 'detached' });
+  });
+
+  it('deploys, and the saved flow holds the values as set and never the token', async () => {
+    await page.click('#red-ui-header-button-deploy');
+    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor();
+    const flows = await (await fetch(`${url}/flows`)).json();
+    const play = flows.find((node) => node.type === 'plivo-play');
+    const account = flows.find((node) => node.type === 'plivo-config');
+    assert.deepEqual(
+      { action: play.action, legs: play.legs, loop: play.loop, mix: play.mix, length: play.length, callUuid: play.callUuid, urls: play.urls },
+      { action: 'play', legs: 'both', loop: 'false', mix: 'true', length: '20', callUuid: '', urls: '' },
+    );
+    assert.equal(play.account, account.id);
+    assert.equal(account.baseUrl, sandbox.url);
+    assert.equal(account.name, 'Support line');
+    assert.ok(!JSON.stringify(flows).includes(TOKEN), 'the token is in GET /flows');
+    const flowsFile = fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8');
+    assert.ok(!flowsFile.includes(TOKEN), 'the token is in flows.json');
+    const credentialsFile = fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8');
+    assert.ok(!credentialsFile.includes(TOKEN), 'the token is stored unencrypted');
+  });
+
+  it('presses the inject and reads "play started" in the debug sidebar', async () => {
+    await showSidebar('debug');
+    await nodeOnCanvas('call comes in').locator('.red-ui-flow-node-button').click();
+    const message = page.locator('.red-ui-debug-msg', { hasText: 'play started' }).first();
+    await message.waitFor({ timeout: 15_000 });
+    assert.match(await message.innerText(), /play started/);
+    const [verify, request] = sandbox.requests;
+    assert.equal(`${verify.method} ${verify.path}`, `GET /v1/Account/${AUTH_ID}/`, 'the Verify button\'s request');
+    assert.equal(`${request.method} ${request.path}`, `POST /v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/Play/`);
+    assert.deepEqual(request.json, { urls: URL_A, legs: 'both', loop: false, mix: true, length: 20 });
+    await page.waitForSelector('#red-ui-workspace-chart text:has-text("play started")');
+    await page.evaluate(() => document.querySelector('#red-ui-workspace-chart').scrollTo(0, 0));
+    await shot('4-flow-and-debug');
+  });
+});
