@@ -16,10 +16,23 @@ type Done = (error?: Error) => void;
 
 /** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
 const CLOSE_GRACE_MS = 10_000;
-/** Status updates at most this often, so a burst does not flood the editor. */
+/** Status updates at most this often, so a burst does not flood the editor (or cost a translation per message). */
 const STATUS_INTERVAL_MS = 250;
 
 export default function register(RED: NodeAPI): void {
+  /** Status texts without parameters, translated once: the runtime's language does not change. */
+  const fixedTexts = new Map<string, string>();
+  function statusText(view: StatusView): string {
+    const key = `plivo-play.status.${view.key}`;
+    if (view.params) return RED._(key, view.params);
+    let text = fixedTexts.get(key);
+    if (text === undefined) {
+      text = RED._(key);
+      fixedTexts.set(key, text);
+    }
+    return text;
+  }
+
   useTranslator((key, params) => {
     const full = `plivo-play.errors.${key}`;
     const translated = RED._(full, params);
@@ -51,30 +64,40 @@ export default function register(RED: NodeAPI): void {
     if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
     else if (!account) lastOutcome = { fill: 'red', shape: 'ring', key: 'account-error' };
     let statusTimer: NodeJS.Timeout | undefined;
+    let statusShownAt = 0;
     let closed = false;
 
     function showStatus(): void {
       statusTimer = undefined;
+      statusShownAt = Date.now();
       const snapshot = account?.engine.snapshot(node) ?? { queued: 0, inFlight: 0, pausedMs: 0 };
       const view = currentView(snapshot, lastOutcome);
       if (view === undefined) {
         node.status({});
         return;
       }
-      node.status({ fill: view.fill, shape: view.shape, text: RED._(`plivo-play.status.${view.key}`, view.params) });
+      node.status({ fill: view.fill, shape: view.shape, text: statusText(view) });
       if (view.key === 'rate-limited' && !closed) {
         statusTimer = setTimeout(showStatus, 1000);
       }
     }
 
+    /** Shows the status now if the node has been quiet, else once the interval is up. */
     function scheduleStatus(): void {
-      if (statusTimer === undefined && !closed) {
-        statusTimer = setTimeout(showStatus, STATUS_INTERVAL_MS);
-      }
+      if (statusTimer !== undefined || closed) return;
+      const wait = statusShownAt + STATUS_INTERVAL_MS - Date.now();
+      if (wait <= 0) showStatus();
+      else statusTimer = setTimeout(showStatus, wait);
     }
 
+    /** An outcome shows at once when nothing else waits; in a burst it waits its turn. */
     function settleStatus(view: StatusView): void {
       lastOutcome = view;
+      const snapshot = account?.engine.snapshot(node);
+      if (snapshot && snapshot.queued + snapshot.inFlight > 0) {
+        scheduleStatus();
+        return;
+      }
       clearTimeout(statusTimer);
       showStatus();
     }

@@ -31,35 +31,50 @@ function manualAttempts() {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('SlidingWindow', () => {
-  it('allows `limit` starts, then waits until the oldest leaves the window', () => {
+  it('holds a slot from the start until a window after the answer', () => {
     const window = new SlidingWindow(3, 1000);
-    for (const at of [0, 10, 20]) {
-      assert.equal(window.delay(at), 0);
-      window.record(at);
+    for (let i = 0; i < 3; i += 1) {
+      assert.equal(window.delay(0), 0);
+      window.start();
     }
-    assert.equal(window.delay(30), 970);
-    assert.equal(window.delay(1000), 0);
+    assert.equal(window.delay(5), undefined, 'only an answer can free a slot');
+    window.finish(10);
+    window.finish(30);
+    window.finish(20);
+    assert.equal(window.delay(40), 970);
+    assert.equal(window.delay(1010), 0);
+    window.start();
+    assert.equal(window.delay(1010), 10, 'the next slot frees when the answer at 20 leaves the window');
   });
 
-  it('never lets more than `limit` starts into any window (property)', () => {
+  it('never lets a server see more than `limit` in any window, whatever the latency (property)', () => {
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 20 }),
       fc.integer({ min: 10, max: 500 }),
-      fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 300 }),
-      (limit, windowMs, gaps) => {
+      fc.array(fc.record({ latency: fc.integer({ min: 0, max: 300 }), arrivesAt: fc.double({ min: 0, max: 1, noNaN: true }) }),
+        { minLength: 1, maxLength: 200 }),
+      (limit, windowMs, requests) => {
         const window = new SlidingWindow(limit, windowMs);
-        const starts = [];
+        const inFlight = [];
+        const arrivals = [];
         let now = 0;
-        for (const gap of gaps) {
-          now += gap;
-          now += window.delay(now);
-          window.record(now);
-          starts.push(now);
+        let next = 0;
+        while (next < requests.length || inFlight.length > 0) {
+          inFlight.sort((a, b) => a - b);
+          while (inFlight.length > 0 && inFlight[0] <= now) window.finish(inFlight.shift());
+          const delay = next < requests.length ? window.delay(now) : undefined;
+          if (delay === 0) {
+            const { latency, arrivesAt } = requests[next];
+            next += 1;
+            window.start();
+            inFlight.push(now + latency);
+            arrivals.push(now + arrivesAt * latency);
+            continue;
+          }
+          now = Math.min(...[delay === undefined ? Infinity : now + delay, inFlight.length ? Math.min(...inFlight) : Infinity]);
         }
-        for (let i = limit; i < starts.length; i += 1) {
-          if (starts[i] - starts[i - limit] < windowMs) return false;
-        }
-        return true;
+        arrivals.sort((a, b) => a - b);
+        return arrivals.every((at, i) => i < limit || at - arrivals[i - limit] >= windowMs);
       },
     ), { numRuns: 300 });
   });

@@ -47,18 +47,23 @@ export interface BuiltCallRequest {
 const CALL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_NUMBER = /^[0-9]+$/;
 
-/** Where a value came from, as the user would name it in an error. */
+/** Where a value came from: a msg.payload field, or one of the node's settings. */
 interface Source {
   field: string;
-  label: string;
+  node: boolean;
 }
 
 function fromMessage(field: string): Source {
-  return { field, label: `msg.payload.${field}` };
+  return { field, node: false };
 }
 
 function fromNode(field: string): Source {
-  return { field, label: text('node-setting', { field }) };
+  return { field, node: true };
+}
+
+/** The source as the user would name it in an error (only ever needed for one). */
+function label(source: Source): string {
+  return source.node ? text('node-setting', { field: source.field }) : `msg.payload.${source.field}`;
 }
 
 function isAbsent(value: unknown): boolean {
@@ -79,24 +84,18 @@ export function parseCallUuid(value: unknown, source: Source): string {
   }
   const text = typeof value === 'string' ? value.trim() : value;
   if (typeof text !== 'string' || !CALL_UUID.test(text)) {
-    throw new InputError(source.field, value, 'call-uuid-invalid', { where: source.label });
+    throw new InputError(source.field, value, 'call-uuid-invalid', { where: label(source) });
   }
   return text;
 }
 
 /** `position` is "[2]" for an array item, " (item 2)" for a list item, "" for a single URL. */
 function parseUrl(value: unknown, source: Source, position: string): string {
-  const where = `${source.label}${position}`;
-  if (typeof value !== 'string') {
-    throw new InputError(source.field, value, 'url-type', { where });
-  }
+  const fail = (key: string) => new InputError(source.field, value, key, { where: `${label(source)}${position}` });
+  if (typeof value !== 'string') throw fail('url-type');
   const url = value.trim();
-  if (url === '') {
-    throw new InputError(source.field, value, 'url-empty', { where });
-  }
-  if (/\s/.test(url)) {
-    throw new InputError(source.field, value, 'url-whitespace', { where });
-  }
+  if (url === '') throw fail('url-empty');
+  if (/\s/.test(url)) throw fail('url-whitespace');
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -104,7 +103,7 @@ function parseUrl(value: unknown, source: Source, position: string): string {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
-    throw new InputError(source.field, value, 'url-invalid', { where });
+    throw fail('url-invalid');
   }
   return url;
 }
@@ -118,13 +117,13 @@ export function parseUrls(value: unknown, source: Source): string {
     return value.map((item, index) => {
       const url = parseUrl(item, source, `[${index}]`);
       if (url.includes(',')) {
-        throw new InputError(source.field, item, 'url-comma', { where: `${source.label}[${index}]` });
+        throw new InputError(source.field, item, 'url-comma', { where: `${label(source)}[${index}]` });
       }
       return url;
     }).join(',');
   }
   if (typeof value !== 'string') {
-    throw new InputError(source.field, value, 'urls-type', { where: source.label });
+    throw new InputError(source.field, value, 'urls-type', { where: label(source) });
   }
   const items = value.split(',');
   const single = items.length === 1;
@@ -135,7 +134,7 @@ export function parseLegs(value: unknown, source: Source): Legs {
   const text = typeof value === 'string' ? value.trim() : value;
   const legs = LEGS.find((leg) => leg === text);
   if (legs === undefined) {
-    throw new InputError(source.field, value, 'legs-invalid', { where: source.label });
+    throw new InputError(source.field, value, 'legs-invalid', { where: label(source) });
   }
   return legs;
 }
@@ -148,14 +147,14 @@ export function parseFlag(value: unknown, source: Source): boolean {
   if (flag === 'true' || flag === 'false') {
     return flag === 'true';
   }
-  throw new InputError(source.field, value, 'flag-invalid', { where: source.label });
+  throw new InputError(source.field, value, 'flag-invalid', { where: label(source) });
 }
 
 export function parseAction(value: unknown, source: Source): CallAction {
   const text = typeof value === 'string' ? value.trim() : value;
   const action = ACTIONS.find((candidate) => candidate === text);
   if (action === undefined) {
-    throw new InputError(source.field, value, 'action-invalid', { where: source.label });
+    throw new InputError(source.field, value, 'action-invalid', { where: label(source) });
   }
   return action;
 }
@@ -168,7 +167,7 @@ export function parseLength(value: unknown, source: Source): number {
     seconds = Number(value.trim());
   }
   if (!Number.isSafeInteger(seconds) || seconds < 1) {
-    throw new InputError(source.field, value, 'length-invalid', { where: source.label });
+    throw new InputError(source.field, value, 'length-invalid', { where: label(source) });
   }
   return seconds;
 }

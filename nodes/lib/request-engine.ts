@@ -6,6 +6,7 @@
  * Every submitted task settles exactly once: with the response, the final error, or a
  * NotSentError when its owner closes or the queue is full.
  */
+import { setMaxListeners } from 'node:events';
 import { NotSentError, PlivoApiError } from './errors';
 import { text } from './messages';
 import { decideRetry } from './retry-policy';
@@ -38,13 +39,8 @@ export interface Clock {
 
 const systemClock: Clock = { now: () => Date.now(), random: () => Math.random() };
 
-/**
- * Requests reach Plivo a little after we start them, and not all equally late; leaving
- * this much slack in the window keeps a strict server-side count from ever seeing one too many.
- */
-export function windowSlackMs(windowMs: number): number {
-  return Math.max(100, Math.round(windowMs * 0.02));
-}
+/** Clocks here count whole milliseconds: this much slack keeps rounding from costing a 429. */
+const WINDOW_SLACK_MS = 5;
 
 interface Task<T> {
   owner: object;
@@ -52,7 +48,8 @@ interface Task<T> {
   retries: number;
   attempts: number;
   lastError?: PlivoApiError;
-  controller?: AbortController;
+  /** The owner's signal, as this task's latest attempt got it. */
+  signal?: AbortSignal;
   retryTimer?: NodeJS.Timeout;
   resolve(value: T): void;
   reject(error: Error): void;
@@ -61,6 +58,11 @@ interface Task<T> {
 interface OwnerCounts {
   queued: number;
   inFlight: number;
+  /**
+   * Aborts the owner's requests when it closes. One per owner, not per request: creating a
+   * signal per request, and got wiring it up, was a tenth of the CPU a play costs.
+   */
+  controller?: AbortController;
   drained?: () => void;
 }
 
@@ -81,13 +83,13 @@ export class RequestEngine {
   constructor(limits: EngineLimits, clock: Clock = systemClock) {
     this.limits = limits;
     this.clock = clock;
-    this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + windowSlackMs(limits.rateWindowMs));
+    this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + WINDOW_SLACK_MS);
   }
 
   setLimits(limits: EngineLimits): void {
     this.limits = limits;
     this.window.limit = limits.rateLimit;
-    this.window.windowMs = limits.rateWindowMs + windowSlackMs(limits.rateWindowMs);
+    this.window.windowMs = limits.rateWindowMs + WINDOW_SLACK_MS;
     this.pump();
   }
 
@@ -137,11 +139,7 @@ export class RequestEngine {
     const counts = this.owners.get(owner);
     if (counts && counts.inFlight > 0) {
       await new Promise<void>((resolve) => {
-        const abortTimer = setTimeout(() => {
-          for (const task of this.inFlight) {
-            if (task.owner === owner) task.controller?.abort();
-          }
-        }, graceMs);
+        const abortTimer = setTimeout(() => counts.controller?.abort(), graceMs);
         counts.drained = () => {
           clearTimeout(abortTimer);
           resolve();
@@ -168,18 +166,24 @@ export class RequestEngine {
     this.counts(task.owner).queued -= 1;
   }
 
-  /** Starts as many queued requests as the limits allow, and sets one timer for the rest. */
+  /**
+   * Starts as many queued requests as the limits allow. When the window or a pause holds
+   * the rest back, one timer wakes the queue; when only an answer can free a slot, the
+   * answer does (finish() pumps).
+   */
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
     while (this.queue.length > 0 && this.inFlight.size < this.limits.concurrency) {
       const now = this.clock.now();
-      const delay = Math.max(this.pausedUntil - now, this.window.delay(now));
+      const windowDelay = this.window.delay(now);
+      if (windowDelay === undefined) return;
+      const delay = Math.max(this.pausedUntil - now, windowDelay);
       if (delay > 0) {
         this.wakeTimer = setTimeout(() => this.pump(), delay);
         return;
       }
-      this.window.record(now);
+      this.window.start();
       const task = this.queue.shift() as Task<unknown>;
       this.start(task);
     }
@@ -190,12 +194,17 @@ export class RequestEngine {
     counts.queued -= 1;
     counts.inFlight += 1;
     task.attempts += 1;
-    task.controller = new AbortController();
+    if (!counts.controller) {
+      counts.controller = new AbortController();
+      // Every request in flight listens; there can be as many as the concurrency allows.
+      setMaxListeners(0, counts.controller.signal);
+    }
+    task.signal = counts.controller.signal;
     this.inFlight.add(task);
     this.changed();
     let attempt: Promise<unknown>;
     try {
-      attempt = task.attempt(task.controller.signal);
+      attempt = task.attempt(task.signal);
     } catch (error) {
       attempt = Promise.reject(error);
     }
@@ -206,6 +215,7 @@ export class RequestEngine {
   }
 
   private finish(task: Task<unknown>, settle: () => void): void {
+    this.window.finish(this.clock.now());
     this.inFlight.delete(task);
     const counts = this.counts(task.owner);
     counts.inFlight -= 1;
@@ -240,7 +250,7 @@ export class RequestEngine {
     if (!(error instanceof PlivoApiError)) {
       return error instanceof Error ? error : new Error(String(error));
     }
-    if (task.controller?.signal.aborted) {
+    if (task.signal?.aborted) {
       return new PlivoApiError(text('closed-in-flight'), { code: error.code });
     }
     const notes = [note, task.attempts > 1 ? text('attempts', { count: task.attempts }) : undefined].filter(Boolean);

@@ -1,39 +1,49 @@
 /**
- * A strict sliding-window limit: at most `limit` starts in ANY `windowMs` span.
- * (A token bucket of the same size with steady refill can put twice the limit into one
- * window, which is what gets an account rate-limited.)
+ * A strict sliding-window limit: at most `limit` requests in ANY `windowMs` span, as the
+ * server counts them. (A token bucket of the same size with steady refill can put twice the
+ * limit into one window, which is what gets an account rate-limited.)
+ *
+ * The server counts a request when it arrives, which is some time after we start it and
+ * before its answer comes back. So a slot is held from the start until `windowMs` after the
+ * answer: then no server-side window can hold more than `limit`, however uneven the latency.
  */
 export class SlidingWindow {
   limit: number;
   windowMs: number;
-  /** Start times, ascending; entries before `head` have left the window. */
-  private starts: number[] = [];
-  private head = 0;
+  /** Requests started and not yet answered. */
+  private open = 0;
+  /** When answered requests leave the window (answer + windowMs), ascending. */
+  private closing: number[] = [];
 
   constructor(limit: number, windowMs: number) {
     this.limit = limit;
     this.windowMs = windowMs;
   }
 
-  /** Milliseconds until one more start fits; 0 when it fits now. */
-  delay(now: number): number {
-    this.forget(now);
-    const inWindow = this.starts.length - this.head;
-    if (inWindow < this.limit) return 0;
-    return this.starts[this.starts.length - this.limit] + this.windowMs - now;
+  /**
+   * Milliseconds until one more request fits; 0 when it fits now; undefined when only an
+   * answer to a request in flight can free a slot.
+   */
+  delay(now: number): number | undefined {
+    let expired = 0;
+    while (expired < this.closing.length && this.closing[expired] <= now) expired += 1;
+    if (expired > 0) this.closing.splice(0, expired);
+    const excess = this.open + this.closing.length - this.limit + 1;
+    if (excess <= 0) return 0;
+    return excess <= this.closing.length ? this.closing[excess - 1] - now : undefined;
   }
 
-  record(now: number): void {
-    this.starts.push(now);
+  /** A request starts now. */
+  start(): void {
+    this.open += 1;
   }
 
-  private forget(now: number): void {
-    while (this.head < this.starts.length && this.starts[this.head] <= now - this.windowMs) {
-      this.head += 1;
-    }
-    if (this.head > 1024 && this.head * 2 > this.starts.length) {
-      this.starts = this.starts.slice(this.head);
-      this.head = 0;
-    }
+  /** A request started earlier has been answered (or failed) at `now`. */
+  finish(now: number): void {
+    this.open -= 1;
+    const leaves = now + this.windowMs;
+    let index = this.closing.length;
+    while (index > 0 && this.closing[index - 1] > leaves) index -= 1;
+    this.closing.splice(index, 0, leaves);
   }
 }
