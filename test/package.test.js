@@ -157,7 +157,7 @@ describe('the packed package in a real Node-RED runtime', function () {
     for (const file of expected) {
       assert.ok(packedFiles.includes(file), `${file} is missing from the package`);
     }
-    const unwanted = packedFiles.filter((file) => /^(test|sandbox|scripts|compat|nodes|locales|icons|docs)\/|\.ts$/.test(file));
+    const unwanted = packedFiles.filter((file) => /^(test|sandbox|scripts|compat|bench|nodes|locales|icons|docs)\/|\.ts$/.test(file));
     assert.deepEqual(unwanted, []);
   });
 
