@@ -5,6 +5,7 @@
  * against a sandbox. Used by `npm start` and by the real-runtime test.
  */
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
@@ -102,4 +103,16 @@ async function waitForNodeRed(url, child, timeoutMs = 60_000) {
   throw new Error(`Node-RED did not answer at ${url} within ${timeoutMs} ms`);
 }
 
-module.exports = { nodeRedPackage, EXAMPLE_FILES, exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };
+/** A loopback port nothing listens on right now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+module.exports = { freePort, nodeRedPackage, EXAMPLE_FILES, exampleFlow, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed };

@@ -65,11 +65,13 @@ describe('message catalogs and help', () => {
       ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([\w.-]+)"/g)].map((m) => m[1]),
       ...[...editor.matchAll(/\b_\('([\w.-]+)'/g)].map((m) => m[1]),
       ...[...runtime.matchAll(/RED\._\(['`]([\w.-]+)['`]/g)].map((m) => m[1]),
-      ...[...runtime.matchAll(/\btext\('([\w.-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
+      ...[...runtime.matchAll(/\b(?:text|describe|fail)\('([\w.-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
+      ...[...runtime.matchAll(/new InputError\([^,]+,[^,]+,\s*'([\w-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
+      ...[...runtime.matchAll(/choiceParser\(\w+, '([\w-]+)'\)/g)].map((m) => `plivo-play.errors.${m[1]}`),
       ...[...runtime.matchAll(/key: '([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),
       ...[...runtime.matchAll(/view\('([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),
     ];
-    assert.ok(used.length > 60, `found ${used.length} uses`);
+    assert.ok(used.length > 90, `found ${used.length} uses`);
     assert.deepEqual([...new Set(used.filter((key) => !english.has(key)))], []);
   });
 

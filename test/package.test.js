@@ -6,13 +6,12 @@
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const WebSocket = require('ws');
 const { startSandbox, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS } = require('../sandbox/plivo-sandbox.js');
-const { prepareUserDir, startNodeRed, waitForNodeRed, EXAMPLE_FILES } = require('../scripts/dev-runtime.js');
+const { freePort, prepareUserDir, startNodeRed, waitForNodeRed, EXAMPLE_FILES } = require('../scripts/dev-runtime.js');
 const pkg = require('../package.json');
 
 const root = path.join(__dirname, '..');
@@ -20,17 +19,6 @@ const USERS = {
   admin: { password: 'admin-pass-for-tests', hash: '$2b$08$3TRy7TZ6fz9pcosl/pxuV.q1xwhxx/24584KZOSZaMo9Ry.iqQsrO', permissions: '*' },
   viewer: { password: 'viewer-pass-for-tests', hash: '$2b$08$4wnk715xHt3uyeOGUd1UsOXYRHWOGcQPmTXfqrrHHZmBmpVXYBzku', permissions: 'read' },
 };
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(condition, what, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

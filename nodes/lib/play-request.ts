@@ -78,7 +78,7 @@ function settingText(value: unknown): string {
   return value === undefined || value === null ? '' : String(value).trim();
 }
 
-export function parseCallUuid(value: unknown, source: Source): string {
+function parseCallUuid(value: unknown, source: Source): string {
   if (isAbsent(value)) {
     throw new InputError(source.field, value, 'call-uuid-missing');
   }
@@ -109,7 +109,7 @@ function parseUrl(value: unknown, source: Source, position: string): string {
 }
 
 /** One URL, a comma-separated list, or an array of URLs; Plivo takes them comma-joined. */
-export function parseUrls(value: unknown, source: Source): string {
+function parseUrls(value: unknown, source: Source): string {
   if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
     throw new InputError(source.field, value, 'urls-missing');
   }
@@ -130,16 +130,20 @@ export function parseUrls(value: unknown, source: Source): string {
   return items.map((item, index) => parseUrl(item, source, single ? '' : ` ${text('list-item', { n: index + 1 })}`)).join(',');
 }
 
-export function parseLegs(value: unknown, source: Source): Legs {
-  const text = typeof value === 'string' ? value.trim() : value;
-  const legs = LEGS.find((leg) => leg === text);
-  if (legs === undefined) {
-    throw new InputError(source.field, value, 'legs-invalid', { where: label(source) });
-  }
-  return legs;
+/** One of a fixed set of words (surrounding spaces allowed), or an error with `key`. */
+function choiceParser<T extends string>(choices: readonly T[], key: string) {
+  return (value: unknown, source: Source): T => {
+    const word = typeof value === 'string' ? value.trim() : value;
+    const choice = choices.find((candidate) => candidate === word);
+    if (choice === undefined) throw new InputError(source.field, value, key, { where: label(source) });
+    return choice;
+  };
 }
 
-export function parseFlag(value: unknown, source: Source): boolean {
+const parseLegs = choiceParser(LEGS, 'legs-invalid');
+const parseAction = choiceParser(ACTIONS, 'action-invalid');
+
+function parseFlag(value: unknown, source: Source): boolean {
   if (typeof value === 'boolean') {
     return value;
   }
@@ -150,16 +154,7 @@ export function parseFlag(value: unknown, source: Source): boolean {
   throw new InputError(source.field, value, 'flag-invalid', { where: label(source) });
 }
 
-export function parseAction(value: unknown, source: Source): CallAction {
-  const text = typeof value === 'string' ? value.trim() : value;
-  const action = ACTIONS.find((candidate) => candidate === text);
-  if (action === undefined) {
-    throw new InputError(source.field, value, 'action-invalid', { where: label(source) });
-  }
-  return action;
-}
-
-export function parseLength(value: unknown, source: Source): number {
+function parseLength(value: unknown, source: Source): number {
   let seconds = Number.NaN;
   if (typeof value === 'number') {
     seconds = value;

@@ -7,12 +7,11 @@
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { startSandbox, DEMO_CALL_UUID } = require('../../sandbox/plivo-sandbox.js');
-const { prepareUserDir, linkPackage, startNodeRed, waitForNodeRed } = require('../../scripts/dev-runtime.js');
+const { freePort, prepareUserDir, linkPackage, startNodeRed, waitForNodeRed } = require('../../scripts/dev-runtime.js');
 
 const root = path.join(__dirname, '..', '..');
 const SHOTS = path.resolve(root, process.env.E2E_SCREENSHOTS ?? 'test-results/e2e');
@@ -20,17 +19,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'e2e-SECRET-token-5f3a9c';
 const AUTH_ID = 'MAE2ETESTACCOUNT0001';
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The flow a user starts from: an inject with a call, and a debug node, not yet wired. */
 function startingFlow() {
