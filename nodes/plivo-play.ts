@@ -69,6 +69,7 @@ export default function register(RED: NodeAPI): void {
 
     function showStatus(): void {
       statusTimer = undefined;
+      if (closed) return;
       statusShownAt = Date.now();
       const snapshot = account?.engine.snapshot(node) ?? { queued: 0, inFlight: 0, pausedMs: 0 };
       const view = currentView(snapshot, lastOutcome);
@@ -77,7 +78,7 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       node.status({ fill: view.fill, shape: view.shape, text: statusText(view) });
-      if (view.key === 'rate-limited' && !closed) {
+      if (view.key === 'rate-limited') {
         statusTimer = setTimeout(showStatus, 1000);
       }
     }
