@@ -236,7 +236,7 @@ describe('request engine through the node', function () {
     for (let n = 0; n < count; n += 1) {
       run.play.receive({ payload: { call_uuid: random() < 0.1 ? gone : callUuid, urls: URL_A }, n });
     }
-    await run.waitFor(count, 300);
+    await run.waitFor(count, 300, 60_000);
     const ends = run.all.map((outcome) => (outcome.output ?? outcome.error).n).sort((a, b) => a - b);
     assert.deepEqual(ends, [...Array(count).keys()]);
     assert.equal(run.outputs.length, started(), 'an output for each play started, and no more');
