@@ -48,7 +48,6 @@ function prepareUserDir(userDir, { port, sandboxUrl, adminAuth }) {
     `    uiHost: '127.0.0.1',`,
     `    uiPort: ${port},`,
     `    flowFile: 'flows.json',`,
-    `    credentialSecret: 'plivo-play-dev-user-dir-only',`,
     `    editorTheme: { tours: false, projects: { enabled: false } },`,
     `    telemetry: { enabled: false, updateNotification: false },`,
     `    logging: { console: { level: 'info', metrics: false, audit: false } },`,
