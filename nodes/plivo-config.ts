@@ -2,7 +2,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/account';
 import { acquireEngine, releaseEngine } from './lib/account-engines';
-import { ConfigError } from './lib/errors';
 import { text } from './lib/messages';
 import { PlivoClient } from './lib/plivo-client';
 import type { RequestEngine } from './lib/request-engine';
@@ -38,8 +37,8 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     node.baseUrl = def.baseUrl;
-    let account: PlivoAccount | undefined;
-    let problem: ConfigError | undefined;
+    /** The account, or why it cannot be used (a ConfigError naming what is missing). */
+    let account: PlivoAccount | Error;
     let authId = '';
     try {
       const resolved = resolveAccount({ baseUrl: def.baseUrl, ...node.credentials });
@@ -51,14 +50,14 @@ export default function register(RED: NodeAPI): void {
         policy,
       };
     } catch (error) {
-      problem = error as ConfigError;
+      account = error as Error;
     }
     node.account = () => {
-      if (!account) throw problem ?? new ConfigError(text('account-unusable'));
+      if (account instanceof Error) throw account;
       return account;
     };
     node.on('close', (done: () => void) => {
-      if (!account) {
+      if (account instanceof Error) {
         done();
         return;
       }

@@ -74,7 +74,8 @@ export class RequestEngine {
   private readonly queue: Task<unknown>[] = [];
   /** Failed once, waiting out their backoff. */
   private readonly waiting = new Set<Task<unknown>>();
-  private readonly inFlight = new Set<Task<unknown>>();
+  /** Requests under way, all owners together. */
+  private inFlight = 0;
   private readonly owners = new Map<object, OwnerCounts>();
   private readonly listeners = new Set<() => void>();
   private pausedUntil = 0;
@@ -174,7 +175,7 @@ export class RequestEngine {
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    while (this.queue.length > 0 && this.inFlight.size < this.limits.concurrency) {
+    while (this.queue.length > 0 && this.inFlight < this.limits.concurrency) {
       const now = this.clock.now();
       const windowDelay = this.window.delay(now);
       if (windowDelay === undefined) return;
@@ -200,7 +201,7 @@ export class RequestEngine {
       setMaxListeners(0, counts.controller.signal);
     }
     task.signal = counts.controller.signal;
-    this.inFlight.add(task);
+    this.inFlight += 1;
     this.changed();
     let attempt: Promise<unknown>;
     try {
@@ -216,7 +217,7 @@ export class RequestEngine {
 
   private finish(task: Task<unknown>, settle: () => void): void {
     this.window.finish(this.clock.now());
-    this.inFlight.delete(task);
+    this.inFlight -= 1;
     const counts = this.counts(task.owner);
     counts.inFlight -= 1;
     settle();
