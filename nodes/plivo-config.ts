@@ -1,9 +1,10 @@
 /** plivo-config: a Plivo account's credentials, its API client and its shared request engine. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/account';
+import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/account';
 import { acquireEngine, releaseEngine } from './lib/account-engines';
 import { text } from './lib/messages';
 import { PlivoClient } from './lib/plivo-client';
+import type { RedisLog } from './lib/redis-window';
 import type { RequestEngine } from './lib/request-engine';
 import { verifyAccount } from './lib/verify-account';
 
@@ -12,11 +13,14 @@ const USER_AGENT = `${pkg.name}/${pkg.version}`;
 
 interface PlivoConfigDef extends NodeDef, EngineSettings {
   baseUrl?: string;
+  /** Shares the limit with other Node-RED instances; blank: this one only. */
+  redisUrl?: string;
 }
 
 interface PlivoCredentials {
   authId?: string;
   authToken?: string;
+  redisPassword?: string;
 }
 
 export interface PlivoAccount {
@@ -40,13 +44,16 @@ export default function register(RED: NodeAPI): void {
     /** The account, or why it cannot be used (a ConfigError naming what is missing). */
     let account: PlivoAccount | Error;
     let authId = '';
+    const log: RedisLog = (level, message) => RED.log[level](`[plivo-config:${node.name || node.id}] ${message}`);
     try {
       const resolved = resolveAccount({ baseUrl: def.baseUrl, ...node.credentials });
       const policy = resolveRequestPolicy(def);
+      const redisUrl = parseRedisUrl(def.redisUrl);
+      const redisPassword = node.credentials?.redisPassword || undefined;
       authId = resolved.authId;
       account = {
-        client: new PlivoClient(resolved, { timeoutMs: policy.timeoutMs, userAgent: USER_AGENT }),
-        engine: acquireEngine(authId, node, policy.limits),
+        client: new PlivoClient(resolved, { timeoutMs: policy.limits.timeoutMs, userAgent: USER_AGENT }),
+        engine: acquireEngine(authId, node, policy.limits, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log),
         policy,
       };
     } catch (error) {
@@ -61,8 +68,7 @@ export default function register(RED: NodeAPI): void {
         done();
         return;
       }
-      releaseEngine(authId, node);
-      void account.client.close().then(() => done());
+      void Promise.all([releaseEngine(authId, node, log), account.client.close()]).then(() => done());
     });
   }
 
@@ -70,6 +76,7 @@ export default function register(RED: NodeAPI): void {
     credentials: {
       authId: { type: 'text' },
       authToken: { type: 'password' },
+      redisPassword: { type: 'password' },
     },
   });
 

@@ -71,8 +71,8 @@ export default function register(RED: NodeAPI): void {
       statusTimer = undefined;
       if (closed) return;
       statusShownAt = Date.now();
-      const snapshot = account?.engine.snapshot(node) ?? { queued: 0, inFlight: 0, pausedMs: 0 };
-      const view = currentView(snapshot, lastOutcome);
+      const snapshot = account?.engine.snapshot(node);
+      const view = snapshot ? currentView(snapshot, lastOutcome) : lastOutcome;
       if (view === undefined) {
         node.status({});
         return;
@@ -146,7 +146,7 @@ export default function register(RED: NodeAPI): void {
         node.warn(RED._('plivo-play.warn.ignored', { fields: built.ignoredFields.join(', ') }));
       }
       const { request } = built;
-      usable.engine.submit(node, usable.policy.retries, (signal) => call(usable, request, signal)).then(
+      usable.engine.submit(node, usable.policy.task, (signal) => call(usable, request, signal)).then(
         (response) => {
           msg.payload = response.body;
           msg.statusCode = response.statusCode;
@@ -166,7 +166,7 @@ export default function register(RED: NodeAPI): void {
         done();
         return;
       }
-      const grace = Math.min(account.policy.timeoutMs, CLOSE_GRACE_MS);
+      const grace = Math.min(account.policy.limits.timeoutMs, CLOSE_GRACE_MS);
       void account.engine.close(node, grace).then(() => done());
     });
   }

@@ -2,12 +2,20 @@
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { SlidingWindow } = require('../dist/nodes/lib/sliding-window.js');
-const { decideRetry, parseRetryAfter, backoffMs } = require('../dist/nodes/lib/retry-policy.js');
+const { decideRetry, decideAfterRateLimit, parseRetryAfter, backoffMs } = require('../dist/nodes/lib/retry-policy.js');
+const { AdaptiveLimit } = require('../dist/nodes/lib/adaptive-limit.js');
 const { RequestEngine } = require('../dist/nodes/lib/request-engine.js');
+const { currentView } = require('../dist/nodes/lib/status.js');
 const { acquireEngine, releaseEngine } = require('../dist/nodes/lib/account-engines.js');
 const { PlivoApiError, NotSentError } = require('../dist/nodes/lib/errors.js');
 
-const LIMITS = { rateLimit: 1000, rateWindowMs: 1000, concurrency: 3, queueLimit: 100 };
+const LIMITS = { rateLimit: 1000, rateWindowMs: 1000, concurrency: 3, queueLimit: 100, timeoutMs: 1000 };
+const noLog = () => {};
+
+/** How a message is retried: `retries` for 5xx, resets and timeouts; 429s waited out for up to `waitMs`. */
+function policy(retries, waitMs = 60_000) {
+  return { retries, rateLimitWaitMs: waitMs };
+}
 
 function apiError(statusCode, retryAfter) {
   return new PlivoApiError(`${statusCode} x`, { statusCode, retryAfter });
@@ -91,15 +99,27 @@ describe('retry policy', () => {
     assert.equal(parseRetryAfter('soon', now), undefined);
   });
 
-  it('waits Retry-After on 429 and pauses the whole account', () => {
-    assert.deepEqual(decideRetry(apiError(429, '2'), 1, 2, now), { retry: true, delayMs: 2000, pauseAccountMs: 2000 });
+  it('after a 429, waits Retry-After when given and pauses the whole account', () => {
+    assert.deepEqual(decideAfterRateLimit(apiError(429, '2'), 0, 60_000, 5000, now), { retry: true, delayMs: 2000, pauseAccountMs: 2000 });
   });
 
-  it('backs off on 429 without Retry-After, still pausing the account', () => {
-    const decision = decideRetry(apiError(429), 1, 2, now, noJitter);
-    assert.equal(decision.retry, true);
-    assert.equal(decision.delayMs, backoffMs(1, noJitter));
-    assert.equal(decision.pauseAccountMs, decision.delayMs);
+  it('after a 429 without Retry-After, holds the account back a jittered tenth to a fifth of the window', () => {
+    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 0), { retry: true, delayMs: 500, pauseAccountMs: 500 });
+    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 1), { retry: true, delayMs: 1000, pauseAccountMs: 1000 });
+  });
+
+  it('waits out 429s until the rate-limit wait is used up, then says so', () => {
+    assert.equal(decideAfterRateLimit(apiError(429), 59_800, 60_000, 5000, now, () => 1).delayMs, 200, 'never past the wait');
+    const used = decideAfterRateLimit(apiError(429), 60_000, 60_000, 5000, now);
+    assert.equal(used.retry, false);
+    assert.equal(used.note, 'still rate limited after 60 s, the account\'s rate-limit wait');
+    assert.equal(decideAfterRateLimit(apiError(429), 0, 0, 5000, now).retry, false, 'a wait of 0 ends at the first 429');
+  });
+
+  it('does not wait for a 429\'s Retry-After longer than the wait left, and says so', () => {
+    const decision = decideAfterRateLimit(apiError(429, '30'), 40_000, 60_000, 5000, now);
+    assert.equal(decision.retry, false);
+    assert.equal(decision.note, 'Plivo asked to wait 30 s');
   });
 
   it('waits Retry-After on 503; without it, backs off without pausing the account', () => {
@@ -126,10 +146,47 @@ describe('retry policy', () => {
     assert.equal(decideRetry(new Error('not an API error'), 1, 2, now).retry, false);
   });
 
-  it('does not wait for a Retry-After over a minute, and says so', () => {
-    const decision = decideRetry(apiError(429, '3600'), 1, 2, now);
+  it('does not wait for a 503\'s Retry-After over a minute, and says so', () => {
+    const decision = decideRetry(apiError(503, '3600'), 1, 2, now);
     assert.equal(decision.retry, false);
     assert.equal(decision.note, 'Plivo asked to wait 3600 s');
+  });
+});
+
+describe('AdaptiveLimit (AIMD share of the account)', () => {
+  it('cuts to 0.7 of the slots held on a 429, once per congestion', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(1000, 900, 200);
+    assert.equal(share.current, 140);
+    assert.equal(share.yielding, true);
+    share.rateLimited(1010, 950, 180);
+    assert.equal(share.current, 140, 'a request sent before the cut does not cut again');
+    share.rateLimited(2000, 1500, 140);
+    assert.equal(share.current, 98, 'a request sent after the cut does');
+    share.rateLimited(3000, 2500, 5);
+    assert.equal(share.current, 30, 'never below a tenth of the limit');
+  });
+
+  it('gives back 5% of the limit for each window answered without a 429, never above the limit', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 200);
+    share.answered(4999);
+    assert.equal(share.current, 140, 'not before a window has passed');
+    share.answered(5000);
+    assert.equal(share.current, 155);
+    share.answered(6000);
+    assert.equal(share.current, 155, 'one step per window');
+    for (let t = 10_000; t <= 100_000; t += 5000) share.answered(t);
+    assert.equal(share.current, 300);
+    assert.equal(share.yielding, false);
+  });
+
+  it('follows a new configured limit', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.configure(100, 5000);
+    assert.equal(share.current, 100);
+    share.configure(300, 5000);
+    assert.equal(share.current, 300, 'an unreduced share follows the limit up');
   });
 });
 
@@ -138,10 +195,10 @@ describe('RequestEngine', () => {
     const engine = new RequestEngine(LIMITS);
     const owner = {};
     const { pending, attempt } = manualAttempts();
-    const results = [1, 2, 3, 4, 5].map(() => engine.submit(owner, 0, attempt));
+    const results = [1, 2, 3, 4, 5].map(() => engine.submit(owner, policy(0), attempt));
     await tick();
     assert.equal(pending.length, 3);
-    assert.deepEqual(engine.snapshot(owner), { queued: 2, inFlight: 3, pausedMs: 0 });
+    assert.deepEqual(engine.snapshot(owner), { queued: 2, inFlight: 3, pausedMs: 0, share: 1000, limit: 1000, shared: 'none' });
     pending[0].resolve('a');
     await tick();
     assert.equal(pending.length, 4);
@@ -149,15 +206,15 @@ describe('RequestEngine', () => {
     await tick();
     pending[4].resolve('last');
     assert.deepEqual(await Promise.all(results), ['a', '0', '1', '2', 'last']);
-    assert.deepEqual(engine.snapshot(owner), { queued: 0, inFlight: 0, pausedMs: 0 });
+    assert.deepEqual(engine.snapshot(owner), { queued: 0, inFlight: 0, pausedMs: 0, share: 1000, limit: 1000, shared: 'none' });
   });
 
   it('ends a message that does not fit the queue at once with "queue full"', async () => {
     const engine = new RequestEngine({ ...LIMITS, concurrency: 1, queueLimit: 2 });
     const { pending, attempt } = manualAttempts();
-    const accepted = [engine.submit({}, 0, attempt), engine.submit({}, 0, attempt), engine.submit({}, 0, attempt)];
+    const accepted = [engine.submit({}, policy(0), attempt), engine.submit({}, policy(0), attempt), engine.submit({}, policy(0), attempt)];
     await tick();
-    await assert.rejects(engine.submit({}, 0, attempt), (error) =>
+    await assert.rejects(engine.submit({}, policy(0), attempt), (error) =>
       error instanceof NotSentError && /queue full: 2 messages are already waiting.*queue limit 2/.test(error.message));
     pending[0].resolve(1);
     await tick();
@@ -170,7 +227,7 @@ describe('RequestEngine', () => {
   it('retries a failed attempt and says how many attempts failed', async () => {
     const engine = new RequestEngine(LIMITS, { now: () => Date.now(), random: () => 0 });
     let calls = 0;
-    const result = engine.submit({}, 1, async () => {
+    const result = engine.submit({}, policy(1), async () => {
       calls += 1;
       throw apiError(500);
     });
@@ -178,14 +235,58 @@ describe('RequestEngine', () => {
     assert.equal(calls, 2);
   });
 
+  it('429s do not use up retries: with none left, a message rate limited twice still plays', async () => {
+    const engine = new RequestEngine({ ...LIMITS, rateWindowMs: 200 }, { now: () => Date.now(), random: () => 0 });
+    let calls = 0;
+    const result = await engine.submit({}, policy(0), async () => {
+      calls += 1;
+      if (calls <= 2) throw apiError(429);
+      return 'played';
+    });
+    assert.equal(result, 'played');
+    assert.equal(calls, 3);
+  });
+
+  it('ends a message still rate limited after the rate-limit wait, saying so and how many attempts it took', async () => {
+    const engine = new RequestEngine({ ...LIMITS, rateWindowMs: 1000 }, { now: () => Date.now(), random: () => 1 });
+    let calls = 0;
+    const began = Date.now();
+    await assert.rejects(engine.submit({}, policy(2, 1000), async () => {
+      calls += 1;
+      throw apiError(429);
+    }), (error) => error.statusCode === 429
+      && error.message === `429 x (still rate limited after 1 s, the account's rate-limit wait; after ${calls} attempts)`);
+    assert.ok(Date.now() - began >= 1000, 'waited the whole wait');
+    assert.ok(calls >= 5 && calls <= 7, `${calls} attempts, a fifth of the window apart`);
+  });
+
+  it('a 429 cuts this runtime\'s share of the limit to what it held, then gives it back a step per window', async () => {
+    const engine = new RequestEngine({ ...LIMITS, rateLimit: 100, concurrency: 10 }, { now: () => Date.now(), random: () => 0 });
+    const owner = {};
+    let calls = 0;
+    const results = Array.from({ length: 10 }, () => engine.submit(owner, policy(0), async () => {
+      calls += 1;
+      if (calls === 10) throw apiError(429);
+      return 'ok';
+    }));
+    await Promise.all(results.slice(0, 9));
+    // Past the account-wide pause after the 429 (a tenth of the window), the retry waits for room.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(engine.snapshot(owner).share, 10, '0.7 of the 10 held is 7, but never below a tenth of the limit');
+    assert.equal(engine.snapshot(owner).limit, 100);
+    assert.equal(currentView(engine.snapshot(owner), undefined).key, 'yielding');
+    await results[9];
+    assert.equal(engine.snapshot(owner).share, 15, 'the retry, a window later, was answered: one step (5% of 100) back');
+  });
+
   it('on close: ends queued messages as not sent, lets in-flight ones finish, and only then resolves', async () => {
     const engine = new RequestEngine({ ...LIMITS, concurrency: 1 });
     const owner = {};
     const other = {};
     const { pending, attempt } = manualAttempts();
-    const inFlight = engine.submit(owner, 0, attempt);
-    const queued = engine.submit(owner, 0, attempt);
-    const othersQueued = engine.submit(other, 0, attempt);
+    const inFlight = engine.submit(owner, policy(0), attempt);
+    const queued = engine.submit(owner, policy(0), attempt);
+    const othersQueued = engine.submit(other, policy(0), attempt);
     await tick();
     let closed = false;
     const closing = engine.close(owner, 5000).then(() => { closed = true; });
@@ -205,7 +306,7 @@ describe('RequestEngine', () => {
     const engine = new RequestEngine(LIMITS);
     const owner = {};
     const { attempt } = manualAttempts();
-    const inFlight = engine.submit(owner, 2, attempt);
+    const inFlight = engine.submit(owner, policy(2), attempt);
     await tick();
     await engine.close(owner, 20);
     await assert.rejects(inFlight, (error) => error.message === 'node closed while waiting for Plivo\'s answer');
@@ -214,7 +315,7 @@ describe('RequestEngine', () => {
   it('on close: a message waiting to retry ends as not sent, with its last error', async () => {
     const engine = new RequestEngine(LIMITS, { now: () => Date.now(), random: () => 1 });
     const owner = {};
-    const result = engine.submit(owner, 2, async () => { throw apiError(503); });
+    const result = engine.submit(owner, policy(2), async () => { throw apiError(503); });
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(engine.snapshot(owner).queued, 1);
     await engine.close(owner, 10);
@@ -224,14 +325,14 @@ describe('RequestEngine', () => {
 
   it('settles every task exactly once, whatever the attempts do (property)', async () => {
     await fc.assert(fc.asyncProperty(
-      fc.array(fc.constantFrom('ok', '500', '404', 'reset', 'throw'), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.constantFrom('ok', '500', '404', '429', 'reset', 'throw'), { minLength: 1, maxLength: 40 }),
       fc.integer({ min: 1, max: 4 }),
       fc.integer({ min: 1, max: 40 }),
       async (outcomes, concurrency, queueLimit) => {
-        const engine = new RequestEngine({ rateLimit: 1000, rateWindowMs: 1000, concurrency, queueLimit },
+        const engine = new RequestEngine({ ...LIMITS, rateWindowMs: 200, concurrency, queueLimit },
           { now: () => Date.now(), random: () => 0 });
         const settled = outcomes.map(() => 0);
-        const tasks = outcomes.map((outcome, i) => engine.submit({}, 1, async () => {
+        const tasks = outcomes.map((outcome, i) => engine.submit({}, policy(1, 300), async () => {
           if (outcome === 'ok') return i;
           if (outcome === 'throw') throw new Error('bug');
           throw outcome === 'reset' ? networkError('ECONNRESET') : apiError(Number(outcome));
@@ -247,14 +348,15 @@ describe('one engine per Auth ID', () => {
   it('is shared by users of the same Auth ID, with the strictest limits', () => {
     const a = {};
     const b = {};
-    const engineA = acquireEngine('MASHARED', a, { ...LIMITS, rateLimit: 300, concurrency: 10 });
-    const engineB = acquireEngine('MASHARED', b, { ...LIMITS, rateLimit: 100, concurrency: 20 });
+    const engineA = acquireEngine('MASHARED', a, { ...LIMITS, rateLimit: 300, concurrency: 10 }, undefined, noLog);
+    const engineB = acquireEngine('MASHARED', b, { ...LIMITS, rateLimit: 100, concurrency: 20 }, undefined, noLog);
     assert.equal(engineA, engineB);
-    assert.notEqual(acquireEngine('MAOTHER', a, LIMITS), engineA);
-    releaseEngine('MASHARED', a);
-    releaseEngine('MASHARED', b);
-    assert.equal(acquireEngine('MASHARED', a, LIMITS), engineA, 'kept across a redeploy, with its history');
-    releaseEngine('MASHARED', a);
-    releaseEngine('MAOTHER', a);
+    assert.equal(engineA.snapshot(a).limit, 100, 'the strictest limit');
+    assert.notEqual(acquireEngine('MAOTHER', a, LIMITS, undefined, noLog), engineA);
+    releaseEngine('MASHARED', a, noLog);
+    releaseEngine('MASHARED', b, noLog);
+    assert.equal(acquireEngine('MASHARED', a, LIMITS, undefined, noLog), engineA, 'kept across a redeploy, with its history');
+    releaseEngine('MASHARED', a, noLog);
+    releaseEngine('MAOTHER', a, noLog);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { ConfigError, describe } from './errors';
 import { text as message } from './messages';
-import type { EngineLimits } from './request-engine';
+import type { EngineLimits, TaskPolicy } from './request-engine';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
 
@@ -22,23 +22,25 @@ export interface EngineSettings {
   queueLimit?: unknown;
   timeout?: unknown;
   retries?: unknown;
+  rateLimitWait?: unknown;
 }
 
 export interface RequestPolicy {
   limits: EngineLimits;
-  /** Per attempt. */
-  timeoutMs: number;
-  /** Attempts after the first. */
-  retries: number;
+  task: TaskPolicy;
 }
 
-/** Plivo's documented limit (300 requests in 5 s), and its SDKs' retries. */
+/**
+ * Plivo's documented limit (300 requests in 5 s) and its SDKs' retries. In flight: Little's
+ * law (in flight = rate x round trip) gives 60/s x 0.5 s = 30 for a slow network; twice that
+ * sends a window's worth quickly enough to use the limit at round trips up to a second.
+ */
 export const ENGINE_DEFAULTS = {
-  rateLimit: 300, rateWindow: 5, concurrency: 10, queueLimit: 10_000, timeout: 10, retries: 2,
+  rateLimit: 300, rateWindow: 5, concurrency: 60, queueLimit: 10_000, timeout: 10, retries: 2, rateLimitWait: 60,
 } as const;
 
 const ENGINE_MINIMUMS: Record<keyof typeof ENGINE_DEFAULTS, number> = {
-  rateLimit: 1, rateWindow: 1, concurrency: 1, queueLimit: 1, timeout: 1, retries: 0,
+  rateLimit: 1, rateWindow: 1, concurrency: 1, queueLimit: 1, timeout: 1, retries: 0, rateLimitWait: 0,
 };
 
 export interface Account {
@@ -101,8 +103,34 @@ export function resolveRequestPolicy(settings: EngineSettings): RequestPolicy {
       rateWindowMs: engineSetting(settings, 'rateWindow') * 1000,
       concurrency: engineSetting(settings, 'concurrency'),
       queueLimit: engineSetting(settings, 'queueLimit'),
+      timeoutMs: engineSetting(settings, 'timeout') * 1000,
     },
-    timeoutMs: engineSetting(settings, 'timeout') * 1000,
-    retries: engineSetting(settings, 'retries'),
+    task: {
+      retries: engineSetting(settings, 'retries'),
+      rateLimitWaitMs: engineSetting(settings, 'rateLimitWait') * 1000,
+    },
   };
+}
+
+/**
+ * The Redis URL that shares the limit with other runtimes; undefined when blank (this
+ * runtime only). The password belongs in the node's credentials, never in the flow.
+ */
+export function parseRedisUrl(value: unknown): string | undefined {
+  const raw = text(value);
+  if (raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.search || url.hash
+    || !/^\/?([0-9]+)?$/.test(url.pathname)) {
+    throw new ConfigError(describe('redis-url-invalid', {}, url?.password ? raw.replace(url.password, '***') : raw));
+  }
+  if (url.password) {
+    throw new ConfigError(message('redis-url-password'));
+  }
+  return url.href;
 }

@@ -3,13 +3,20 @@
  * limit and a concurrency cap, with retries that count against the limit. Shared by every
  * node that uses the same Auth ID (see account-engines.ts).
  *
+ * The window's limit is this runtime's share (adaptive-limit.ts): the configured limit until
+ * 429s show that others use the account too. With a shared window (Redis), slots come from it
+ * as well, so several runtimes keep one exact limit; when it is down the local window alone
+ * holds the limit.
+ *
  * Every submitted task settles exactly once: with the response, the final error, or a
  * NotSentError when its owner closes or the queue is full.
  */
 import { setMaxListeners } from 'node:events';
+import { AdaptiveLimit } from './adaptive-limit';
 import { NotSentError, PlivoApiError } from './errors';
 import { text } from './messages';
-import { decideRetry } from './retry-policy';
+import { decideAfterRateLimit, decideRetry, isRateLimited } from './retry-policy';
+import type { SharedWindow, SharedWindowState } from './shared-window';
 import { SlidingWindow } from './sliding-window';
 
 export interface EngineLimits {
@@ -20,6 +27,16 @@ export interface EngineLimits {
   concurrency: number;
   /** Messages waiting (queued or between attempts). */
   queueLimit: number;
+  /** Per attempt: a shared slot is held at most this long (plus a window) if its answer never comes. */
+  timeoutMs: number;
+}
+
+/** How one message is retried. */
+export interface TaskPolicy {
+  /** Attempts after the first for 5xx, resets and timeouts; 429s do not count. */
+  retries: number;
+  /** The most time a message may spend rate limited, from its first 429. */
+  rateLimitWaitMs: number;
 }
 
 export interface EngineSnapshot {
@@ -28,6 +45,11 @@ export interface EngineSnapshot {
   inFlight: number;
   /** How long the account holds back after a 429; 0 when it does not. */
   pausedMs: number;
+  /** This runtime's share of the limit per window, and the configured limit. */
+  share: number;
+  limit: number;
+  /** Where the limit is kept: this runtime alone, or with others in a shared window (up or down). */
+  shared: SharedWindowState | 'none';
 }
 
 export type Attempt<T> = (signal: AbortSignal) => Promise<T>;
@@ -45,8 +67,16 @@ const WINDOW_SLACK_MS = 5;
 interface Task<T> {
   owner: object;
   attempt: Attempt<T>;
-  retries: number;
+  policy: TaskPolicy;
   attempts: number;
+  /** Failed attempts other than 429s, which count against `policy.retries`. */
+  failures: number;
+  /** When the latest attempt started. */
+  startedAt: number;
+  /** When the first 429 came, if one did. */
+  rateLimitedSince?: number;
+  /** The shared window's slot for the attempt in flight. */
+  slot?: string;
   lastError?: PlivoApiError;
   /** The owner's signal, as this task's latest attempt got it. */
   signal?: AbortSignal;
@@ -69,6 +99,7 @@ interface OwnerCounts {
 export class RequestEngine {
   private limits: EngineLimits;
   private readonly window: SlidingWindow;
+  private readonly share: AdaptiveLimit;
   private readonly clock: Clock;
   /** Ready to start, oldest first (retries go to the front). */
   private readonly queue: Task<unknown>[] = [];
@@ -80,29 +111,50 @@ export class RequestEngine {
   private readonly listeners = new Set<() => void>();
   private pausedUntil = 0;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private shared: SharedWindow | undefined;
+  private unsubscribeShared: (() => void) | undefined;
+  /** A request for shared slots is under way: nothing else starts until it answers. */
+  private acquiring = false;
+  /** The shared window said it is full until then. */
+  private sharedFullUntil = 0;
 
   constructor(limits: EngineLimits, clock: Clock = systemClock) {
     this.limits = limits;
     this.clock = clock;
+    this.share = new AdaptiveLimit(limits.rateLimit, limits.rateWindowMs);
     this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + WINDOW_SLACK_MS);
   }
 
   setLimits(limits: EngineLimits): void {
     this.limits = limits;
-    this.window.limit = limits.rateLimit;
+    this.share.configure(limits.rateLimit, limits.rateWindowMs);
+    this.window.limit = this.share.current;
     this.window.windowMs = limits.rateWindowMs + WINDOW_SLACK_MS;
     this.pump();
   }
 
+  /** Takes slots from `shared` too from now on (undefined: this runtime's window only). */
+  setSharedWindow(shared: SharedWindow | undefined): void {
+    this.unsubscribeShared?.();
+    this.shared = shared;
+    this.sharedFullUntil = 0;
+    this.unsubscribeShared = shared?.subscribe(() => {
+      this.pump();
+      this.changed();
+    });
+    this.pump();
+    this.changed();
+  }
+
   /** Queues a request; `attempt` is called once per try, with a signal that aborts it on close. */
-  submit<T>(owner: object, retries: number, attempt: Attempt<T>): Promise<T> {
+  submit<T>(owner: object, policy: TaskPolicy, attempt: Attempt<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waitingNow = this.queue.length + this.waiting.size;
       if (waitingNow >= this.limits.queueLimit) {
         reject(new NotSentError(text('queue-full', { waiting: waitingNow, limit: this.limits.queueLimit })));
         return;
       }
-      const task: Task<T> = { owner, attempt, retries, attempts: 0, resolve, reject };
+      const task: Task<T> = { owner, attempt, policy, attempts: 0, failures: 0, startedAt: 0, resolve, reject };
       this.queue.push(task as Task<unknown>);
       this.counts(owner).queued += 1;
       this.pump();
@@ -116,10 +168,13 @@ export class RequestEngine {
       queued: counts?.queued ?? 0,
       inFlight: counts?.inFlight ?? 0,
       pausedMs: Math.max(0, this.pausedUntil - this.clock.now()),
+      share: this.share.current,
+      limit: this.limits.rateLimit,
+      shared: this.shared?.state ?? 'none',
     };
   }
 
-  /** Calls `listener` whenever queue, flight or pause changes; returns the unsubscribe. */
+  /** Calls `listener` whenever queue, flight, pause or the shared window's state changes; returns the unsubscribe. */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -175,26 +230,61 @@ export class RequestEngine {
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    while (this.queue.length > 0 && this.inFlight < this.limits.concurrency) {
+    while (!this.acquiring && this.queue.length > 0 && this.inFlight < this.limits.concurrency) {
       const now = this.clock.now();
       const windowDelay = this.window.delay(now);
       if (windowDelay === undefined) return;
-      const delay = Math.max(this.pausedUntil - now, windowDelay);
+      const sharedState = this.shared?.state;
+      if (sharedState === 'connecting') return;
+      const sharedDelay = sharedState === 'ready' ? this.sharedFullUntil - now : 0;
+      const delay = Math.max(this.pausedUntil - now, windowDelay, sharedDelay);
       if (delay > 0) {
         this.wakeTimer = setTimeout(() => this.pump(), delay);
         return;
       }
+      if (sharedState === 'ready') {
+        this.acquireShared(this.shared as SharedWindow, now);
+        return;
+      }
       this.window.start();
-      const task = this.queue.shift() as Task<unknown>;
-      this.start(task);
+      this.start(this.queue.shift() as Task<unknown>);
     }
   }
 
-  private start(task: Task<unknown>): void {
+  /** Asks the shared window for as many slots as could start now, and starts that many. */
+  private acquireShared(shared: SharedWindow, now: number): void {
+    const wanted = Math.min(this.queue.length, this.limits.concurrency - this.inFlight, this.window.room(now));
+    this.acquiring = true;
+    shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs).then(
+      ({ slots, waitMs }) => {
+        this.acquiring = false;
+        for (const slot of slots) {
+          const task = this.queue.shift();
+          if (task === undefined) {
+            shared.cancel(slot);
+            continue;
+          }
+          this.window.start();
+          this.start(task, slot);
+        }
+        if (slots.length < wanted) this.sharedFullUntil = this.clock.now() + waitMs;
+        this.pump();
+      },
+      () => {
+        // The shared window is down now (it says so itself): the local window carries on.
+        this.acquiring = false;
+        this.pump();
+      },
+    );
+  }
+
+  private start(task: Task<unknown>, slot?: string): void {
     const counts = this.counts(task.owner);
     counts.queued -= 1;
     counts.inFlight += 1;
     task.attempts += 1;
+    task.startedAt = this.clock.now();
+    task.slot = slot;
     if (!counts.controller) {
       counts.controller = new AbortController();
       // Every request in flight listens; there can be as many as the concurrency allows.
@@ -210,13 +300,21 @@ export class RequestEngine {
       attempt = Promise.reject(error);
     }
     attempt.then(
-      (value) => this.finish(task, () => task.resolve(value)),
-      (error: unknown) => this.finish(task, () => this.failed(task, error)),
+      (value) => this.finish(task, undefined, () => task.resolve(value)),
+      (error: unknown) => this.finish(task, error, () => this.failed(task, error)),
     );
   }
 
-  private finish(task: Task<unknown>, settle: () => void): void {
-    this.window.finish(this.clock.now());
+  private finish(task: Task<unknown>, error: unknown, settle: () => void): void {
+    const now = this.clock.now();
+    this.window.finish(now);
+    if (task.slot !== undefined) {
+      this.shared?.release(task.slot, this.window.windowMs);
+      task.slot = undefined;
+    }
+    if (isRateLimited(error)) this.share.rateLimited(now, task.startedAt, this.window.held(now));
+    else this.share.answered(now);
+    this.window.limit = this.share.current;
     this.inFlight -= 1;
     const counts = this.counts(task.owner);
     counts.inFlight -= 1;
@@ -228,7 +326,15 @@ export class RequestEngine {
 
   private failed(task: Task<unknown>, error: unknown): void {
     const now = this.clock.now();
-    const decision = decideRetry(error, task.attempts, task.retries, now, this.clock.random);
+    let decision;
+    if (isRateLimited(error)) {
+      task.rateLimitedSince ??= now;
+      decision = decideAfterRateLimit(error, now - task.rateLimitedSince, task.policy.rateLimitWaitMs,
+        this.limits.rateWindowMs, now, this.clock.random);
+    } else {
+      task.failures += 1;
+      decision = decideRetry(error, task.failures, task.policy.retries, now, this.clock.random);
+    }
     if (decision.pauseAccountMs > 0) {
       this.pausedUntil = Math.max(this.pausedUntil, now + decision.pauseAccountMs);
     }

@@ -1,14 +1,17 @@
 /**
- * Which failed attempts to try again, and when. 429 and 503 wait for Retry-After when
- * Plivo gives it; other 5xx, resets and timeouts back off exponentially with jitter;
- * any other 4xx is final. A 429 also pauses the whole account.
+ * Which failed attempts to try again, and when.
+ *
+ * A 429 means Plivo did nothing, so it is always safe to try again: it does not use up
+ * `retries`; a message waits out 429s until the account's rate-limit wait is used up.
+ * 503 waits for Retry-After when Plivo gives it; other 5xx, resets and timeouts back off
+ * exponentially with jitter; these count against `retries`. Any other 4xx is final.
  */
 import { PlivoApiError } from './errors';
 import { text } from './messages';
 
 const BASE_DELAY_MS = 500;
 const MAX_BACKOFF_MS = 8_000;
-/** A Retry-After longer than this is not waited for: the message fails and says so. */
+/** A 503's Retry-After longer than this is not waited for: the message fails and says so. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Network failures where a new attempt may pass. */
@@ -40,13 +43,46 @@ export function backoffMs(attempt: number, random: () => number): number {
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
+export function isRateLimited(error: unknown): error is PlivoApiError {
+  return error instanceof PlivoApiError && error.statusCode === 429;
+}
+
 /**
- * @param attempt the number of attempts made so far (1 after the first)
- * @param retries how many attempts may follow the first
+ * After a 429. Without Retry-After the whole account holds back a jittered tenth to a fifth
+ * of the window (so runtimes sharing the account do not retry in step); after that the
+ * runtime's own window, cut by the 429 (adaptive-limit.ts), decides when it sends again.
+ *
+ * @param rateLimitedForMs how long this message has been rate limited (since its first 429)
+ * @param waitLimitMs the account's rate-limit wait: the most a message may spend rate limited
+ */
+export function decideAfterRateLimit(
+  error: PlivoApiError,
+  rateLimitedForMs: number,
+  waitLimitMs: number,
+  windowMs: number,
+  now: number,
+  random: () => number = Math.random,
+): RetryDecision {
+  const left = waitLimitMs - rateLimitedForMs;
+  if (left <= 0) {
+    return { retry: false, delayMs: 0, pauseAccountMs: 0, note: text('rate-limit-wait-used', { seconds: Math.round(waitLimitMs / 1000) }) };
+  }
+  const retryAfter = parseRetryAfter(error.retryAfter, now);
+  if (retryAfter !== undefined && retryAfter > left) {
+    return { retry: false, delayMs: 0, pauseAccountMs: retryAfter, note: text('retry-after-too-long', { seconds: Math.round(retryAfter / 1000) }) };
+  }
+  const delayMs = Math.min(left, retryAfter ?? Math.round(windowMs * (0.1 + 0.1 * random())));
+  return { retry: true, delayMs, pauseAccountMs: delayMs };
+}
+
+/**
+ * After any failure but a 429.
+ * @param failures the failed attempts so far, 429s not counted (1 after the first)
+ * @param retries how many such failures may be tried again
  */
 export function decideRetry(
   error: unknown,
-  attempt: number,
+  failures: number,
   retries: number,
   now: number,
   random: () => number = Math.random,
@@ -54,19 +90,18 @@ export function decideRetry(
   const final = { retry: false, delayMs: 0, pauseAccountMs: 0 };
   if (!(error instanceof PlivoApiError)) return final;
   const status = error.statusCode;
-  const left = attempt <= retries;
+  const left = failures <= retries;
 
-  if (status === 429 || status === 503) {
+  if (status === 503) {
     const retryAfter = parseRetryAfter(error.retryAfter, now);
-    const delayMs = Math.min(retryAfter ?? backoffMs(attempt, random), MAX_RETRY_AFTER_MS);
-    const pauseAccountMs = status === 429 || retryAfter !== undefined ? delayMs : 0;
     if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS) {
-      return { retry: false, delayMs, pauseAccountMs, note: text('retry-after-too-long', { seconds: Math.round(retryAfter / 1000) }) };
+      return { ...final, note: text('retry-after-too-long', { seconds: Math.round(retryAfter / 1000) }) };
     }
-    return { retry: left, delayMs, pauseAccountMs };
+    const delayMs = retryAfter ?? backoffMs(failures, random);
+    return { retry: left, delayMs, pauseAccountMs: retryAfter ?? 0 };
   }
   const retryable = status === undefined
     ? error.code !== undefined && RETRYABLE_CODES.has(error.code)
     : status >= 500;
-  return retryable && left ? { retry: true, delayMs: backoffMs(attempt, random), pauseAccountMs: 0 } : final;
+  return retryable && left ? { retry: true, delayMs: backoffMs(failures, random), pauseAccountMs: 0 } : final;
 }

@@ -25,12 +25,22 @@ export class SlidingWindow {
    * answer to a request in flight can free a slot.
    */
   delay(now: number): number | undefined {
+    const excess = this.held(now) - this.limit + 1;
+    if (excess <= 0) return 0;
+    return excess <= this.closing.length ? this.closing[excess - 1] - now : undefined;
+  }
+
+  /** Slots held at `now`: requests in flight, and answered ones still in the window. */
+  held(now: number): number {
     let expired = 0;
     while (expired < this.closing.length && this.closing[expired] <= now) expired += 1;
     if (expired > 0) this.closing.splice(0, expired);
-    const excess = this.open + this.closing.length - this.limit + 1;
-    if (excess <= 0) return 0;
-    return excess <= this.closing.length ? this.closing[excess - 1] - now : undefined;
+    return this.open + this.closing.length;
+  }
+
+  /** How many requests may start at `now`. */
+  room(now: number): number {
+    return Math.max(0, this.limit - this.held(now));
   }
 
   /** A request starts now. */

@@ -27,14 +27,23 @@ export function errorView(error: unknown): StatusView {
   return view('error');
 }
 
-/** The status for the current work, or `last` when the node has none waiting. */
+/**
+ * The status for the current work: rate limited, queued (and whether this runtime yields to
+ * other clients of the account), the shared limit being down; else `last`.
+ */
 export function currentView(snapshot: EngineSnapshot, last: StatusView | undefined): StatusView | undefined {
   const waiting = snapshot.queued + snapshot.inFlight;
   if (snapshot.pausedMs > 0 && waiting > 0) {
     return { fill: 'yellow', shape: 'ring', key: 'rate-limited', params: { seconds: Math.ceil(snapshot.pausedMs / 1000) } };
   }
+  if (snapshot.queued > 0 && snapshot.share < snapshot.limit) {
+    return { fill: 'yellow', shape: 'ring', key: 'yielding', params: { count: snapshot.queued, share: snapshot.share, limit: snapshot.limit } };
+  }
   if (snapshot.queued > 0) {
     return { fill: 'blue', shape: 'ring', key: 'queued', params: { count: snapshot.queued } };
+  }
+  if (snapshot.shared === 'down') {
+    return { fill: 'yellow', shape: 'ring', key: 'redis-down' };
   }
   return last;
 }
