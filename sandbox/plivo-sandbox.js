@@ -73,7 +73,8 @@ function playBodyError(body) {
 /**
  * Starts a sandbox. Options: port (0 = any free port), authId, authToken, accountName,
  * liveCalls (call UUIDs that are "in progress"), rateLimit ({limit, windowMs}: a strict
- * sliding window answered with 429).
+ * sliding window answered with 429, counted on arrival), delayMs (answer this long after the
+ * request arrives: a real network's round trip).
  *
  * `requests` records each request as {method, path, headers, body, json, at, status}.
  */
@@ -88,6 +89,7 @@ async function startSandbox(options = {}) {
   const requests = [];
   const faults = [];
   const rateLimit = options.rateLimit;
+  const delayMs = options.delayMs ?? 0;
   const recentStarts = [];
   const stats = { connections: 0, rateLimited: 0 };
 
@@ -166,12 +168,17 @@ async function startSandbox(options = {}) {
         record.status = res.statusCode;
       });
       const fault = faults.shift();
-      if (fault) return applyFault(fault, req, res);
-      if (overRateLimit(record.at)) {
-        stats.rateLimited += 1;
-        return apiError(res, 429, 'too many requests');
-      }
-      return route(req, res, record);
+      const limited = !fault && overRateLimit(record.at);
+      const answer = () => {
+        if (fault) return applyFault(fault, req, res);
+        if (limited) {
+          stats.rateLimited += 1;
+          return apiError(res, 429, 'too many requests');
+        }
+        return route(req, res, record);
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   });
   server.on('connection', () => {

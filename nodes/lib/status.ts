@@ -36,6 +36,9 @@ export function currentView(snapshot: EngineSnapshot, last: StatusView | undefin
   if (snapshot.pausedMs > 0 && waiting > 0) {
     return { fill: 'yellow', shape: 'ring', key: 'rate-limited', params: { seconds: Math.ceil(snapshot.pausedMs / 1000) } };
   }
+  if (snapshot.queued > 0 && snapshot.shared === 'down') {
+    return { fill: 'yellow', shape: 'ring', key: 'redis-down-queued', params: { count: snapshot.queued } };
+  }
   if (snapshot.queued > 0 && snapshot.share < snapshot.limit) {
     return { fill: 'yellow', shape: 'ring', key: 'yielding', params: { count: snapshot.queued, share: snapshot.share, limit: snapshot.limit } };
   }

@@ -1,0 +1,227 @@
+'use strict';
+/**
+ * One Node-RED runtime in a process of its own, for the scale-out tests and the benchmark:
+ * several of these on one account are several Node-RED instances. Start it with
+ * `startRuntime(options)` (below), which forks this file. Options:
+ *   sandbox: {url, authId, authToken, callUuid}   the Plivo stand-in and the call to play into
+ *   account: plivo-config settings (rateLimit, rateWindow, concurrency, redisUrl, ...)
+ *   redisPassword: the account's Redis password credential
+ *   via: 'plivo-play' (default), or a peer doing the same request: 'http-request' (Node-RED's
+ *        core node) or 'plivo-sdk' (a function node calling the official plivo package)
+ * A message ends as lost when it ends with an error or, for the peers, with a status that is
+ * not 2xx (neither peer throws on a 429).
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const { fork } = require('node:child_process');
+
+const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
+/** Node-RED's numeric log levels (@node-red/util log.js). */
+const LEVELS = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info' };
+
+function flowFor(options) {
+  const { sandbox, account = {}, via = 'plivo-play' } = options;
+  const tab = { id: 'runtime', type: 'tab', label: 'runtime' };
+  const result = { id: 'result', type: 'function', z: 'runtime', name: 'result', func: 'return msg;', outputs: 1, x: 400, y: 40, wires: [[]] };
+  if (via === 'http-request') {
+    return [tab, result, {
+      id: 'sender', type: 'http request', z: 'runtime', name: 'sender', method: 'POST', ret: 'obj', paytoqs: 'ignore',
+      url: `${sandbox.url}/v1/Account/${sandbox.authId}/Call/${sandbox.callUuid}/Play/`, tls: '', persist: true,
+      proxy: '', insecureHTTPParser: false, authType: 'basic', senderr: false, headers: [], x: 200, y: 40, wires: [['result']],
+    }];
+  }
+  if (via === 'plivo-sdk') {
+    const func = [
+      "const client = global.get('plivoClient');",
+      `client.calls.playMusic(msg.payload.call_uuid, '${URL_A}').then(`,
+      '  (answer) => { msg.payload = answer; msg.statusCode = 202; node.send(msg); node.done(); },',
+      '  (error) => node.done(error));',
+      'return null;',
+    ].join('\n');
+    return [tab, result, { id: 'sender', type: 'function', z: 'runtime', name: 'sender', func, outputs: 1, x: 200, y: 40, wires: [['result']] }];
+  }
+  return [tab, result,
+    { id: 'plivo-account', type: 'plivo-config', name: 'runtime account', baseUrl: sandbox.url, ...account },
+    {
+      id: 'sender', type: 'plivo-play', z: 'runtime', name: 'sender', account: 'plivo-account', action: 'play', urls: URL_A,
+      callUuid: '', legs: '', loop: '', mix: '', length: '', errorOutput: false, x: 200, y: 40, wires: [['result']],
+    }];
+}
+
+/** The official SDK always calls api.plivo.com; its requests are pointed at the sandbox. */
+function plivoClientFor(sandbox) {
+  const plivo = require('plivo');
+  const axios = require(require.resolve('axios', { paths: [path.dirname(require.resolve('plivo'))] }));
+  const create = axios.create;
+  axios.create = function createTowardsSandbox(...args) {
+    const instance = create.apply(this, args);
+    instance.interceptors.request.use((config) => ({ ...config, url: config.url.replace('https://api.plivo.com', sandbox.url) }));
+    return instance;
+  };
+  return new plivo.Client(sandbox.authId, sandbox.authToken);
+}
+
+async function run(options) {
+  const { linkPackage, nodeRedPackage } = require('./dev-runtime.js');
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-runtime-'));
+  fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"runtime-user-dir","private":true}');
+  linkPackage(userDir);
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flowFor(options)));
+  const { sandbox } = options;
+  const credentials = options.via === 'http-request'
+    ? { sender: { user: sandbox.authId, password: sandbox.authToken } }
+    : { 'plivo-account': { authId: sandbox.authId, authToken: sandbox.authToken, redisPassword: options.redisPassword ?? '' } };
+  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
+
+  const logs = [];
+  const RED = require(nodeRedPackage);
+  RED.init(http.createServer(), {
+    userDir,
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    disableEditor: true,
+    telemetry: { enabled: false },
+    functionGlobalContext: options.via === 'plivo-sdk' ? { plivoClient: plivoClientFor(sandbox) } : {},
+    logging: {
+      collect: {
+        level: 'info',
+        metrics: false,
+        audit: false,
+        handler: () => (entry) => logs.push({ level: LEVELS[entry.level] ?? String(entry.level), msg: String(entry.msg) }),
+      },
+    },
+  });
+  await RED.start();
+  const sender = await new Promise((resolve) => {
+    const check = () => {
+      const node = RED.nodes.getNode('sender');
+      if (node) resolve(node);
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+  let lastStatus;
+  const setStatus = sender.status.bind(sender);
+  sender.status = (status) => {
+    lastStatus = status;
+    setStatus(status);
+  };
+
+  const waiters = new Map();
+  const end = (msgid, error) => {
+    const waiter = waiters.get(msgid);
+    if (waiter) {
+      waiters.delete(msgid);
+      waiter(error);
+    }
+  };
+  RED.hooks.add('onComplete.runtime', ({ msg, error, node }) => {
+    if (error) end(msg._msgid, error.message ?? String(error));
+    else if (node.id === 'result') {
+      const status = msg.statusCode;
+      end(msg._msgid, status === undefined || (status >= 200 && status < 300) ? undefined : `status ${status}`);
+    }
+  });
+  let sequence = 0;
+  // The core node is given the request body; the others, like a Plivo webhook, the call.
+  const payload = () => (options.via === 'http-request' ? { urls: URL_A } : { call_uuid: sandbox.callUuid });
+  /** One message in; resolves with its error text (undefined when played) when it ends. */
+  const play = () => new Promise((resolve) => {
+    sequence += 1;
+    const msg = { _msgid: `${process.pid}-${sequence}`, payload: payload() };
+    waiters.set(msg._msgid, resolve);
+    sender.receive(msg);
+  });
+
+  const operations = {
+    async play({ count }) {
+      const cpuBefore = process.cpuUsage();
+      const began = performance.now();
+      const errors = (await Promise.all(Array.from({ length: count }, play))).filter((error) => error !== undefined);
+      const cpu = process.cpuUsage(cpuBefore);
+      return { lost: errors.length, errors: errors.slice(0, 5), cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - began };
+    },
+    async sequential({ count }) {
+      const latencies = [];
+      for (let i = 0; i < count; i += 1) {
+        const began = performance.now();
+        const error = await play();
+        if (error !== undefined) throw new Error(error);
+        latencies.push(performance.now() - began);
+      }
+      return { latencies };
+    },
+    async logs() {
+      return { logs };
+    },
+    async status() {
+      return { status: lastStatus };
+    },
+    async stop() {
+      await RED.stop();
+      fs.rmSync(userDir, { recursive: true, force: true });
+      return {};
+    },
+  };
+  process.on('message', ({ id, op, ...args }) => {
+    operations[op](args).then(
+      (answer) => process.send({ id, ...answer }),
+      (error) => process.send({ id, failed: error.message }),
+    );
+  });
+  process.send({ ready: true });
+}
+
+/** Forks a runtime; resolves when its flow is running. */
+async function startRuntime(options) {
+  const child = fork(__filename, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map();
+  let nextId = 0;
+  await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`runtime exited with code ${code}`)));
+    child.on('message', (message) => {
+      if (message.ready) resolve();
+      else pending.get(message.id)?.(message);
+    });
+  });
+  const ask = (op, args = {}) => new Promise((resolve, reject) => {
+    nextId += 1;
+    pending.set(nextId, (answer) => (answer.failed ? reject(new Error(answer.failed)) : resolve(answer)));
+    child.send({ id: nextId, op, ...args });
+  });
+  return {
+    pid: child.pid,
+    play: (count) => ask('play', { count }),
+    sequential: (count) => ask('sequential', { count }),
+    logs: async () => (await ask('logs')).logs,
+    status: async () => (await ask('status')).status,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await ask('stop').catch(() => undefined);
+      child.disconnect();
+      await exited;
+    },
+    /** Ends the process at once, as a crash would. */
+    kill() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+module.exports = { startRuntime, URL_A };
+
+if (require.main === module) {
+  process.on('disconnect', () => process.exit(0));
+  run(JSON.parse(process.argv[2])).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
