@@ -1,11 +1,14 @@
 'use strict';
 /**
- * `npm run bench` (`-- --quick` for a few-second smoke run): the account limit, CPU per
- * play, added latency, connections and memory, measured against sandboxes on loopback.
+ * `npm run bench` (`-- --quick` for a smoke run of about a minute): the account limit, CPU
+ * per play, added latency, connections and memory, measured against sandboxes on loopback;
+ * then the limit at real round trips (the sandbox delays its answers), several Node-RED
+ * processes on one account with and without Redis, and peers (the core http request node,
+ * a function node calling the official plivo SDK).
  * Node-RED runs in this process with the package installed in a temporary user dir; each
- * sandbox runs in a child process of its own. Comparisons with bare got calls (the same
- * options the node uses) are made side by side in the same run and reported as ratios.
- * Prints a table; a full run also writes BENCHMARKS.md and bench/limit-chart.svg.
+ * sandbox, and each extra Node-RED, runs in a child process of its own. Comparisons with bare
+ * got calls (the same options the node uses) are made side by side in the same run and
+ * reported as ratios. Prints a table; a full run also writes BENCHMARKS.md and the charts.
  * Never fails on a number: the targets are reported, not enforced.
  */
 const fs = require('node:fs');
@@ -15,18 +18,22 @@ const http = require('node:http');
 const v8 = require('node:v8');
 const { fork } = require('node:child_process');
 const { linkPackage } = require('../scripts/dev-runtime.js');
-const { limitChart } = require('./chart.js');
+const { limitChart, rateChart } = require('./chart.js');
+const { startRuntime } = require('../scripts/runtime-process.js');
+const { startRedis } = require('../scripts/redis-server.js');
 
 const QUICK = process.argv.includes('--quick');
 const root = path.join(__dirname, '..');
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
 const N = QUICK
-  ? { limit: 60, cpu: 300, cpuRounds: 1, warmup: 50, latency: 100, connections: 100, memory: 500 }
-  : { limit: 1200, cpu: 5000, cpuRounds: 3, warmup: 500, latency: 1000, connections: 1000, memory: 10000 };
+  ? { limit: 60, cpu: 300, cpuRounds: 1, warmup: 50, latency: 100, connections: 100, memory: 500, peerCpu: 300 }
+  : { limit: 1200, cpu: 5000, cpuRounds: 3, warmup: 500, latency: 1000, connections: 1000, memory: 10000, peerCpu: 3000 };
+/** Round trips the sandbox adds for the limit at real latency, in ms (0: loopback, about 0.3 ms). */
+const ROUND_TRIPS = QUICK ? [0, 250] : [0, 50, 250, 500];
 /** The limit under test: Plivo's own in a full run; a small one in a quick run. */
 const LIMIT = QUICK ? { rateLimit: 20, rateWindow: 1 } : { rateLimit: 300, rateWindow: 5 };
 
-if (typeof global.gc !== 'function') {
+if (require.main === module && typeof global.gc !== 'function') {
   console.error('run with node --expose-gc (npm run bench does)');
   process.exit(2);
 }
@@ -62,7 +69,7 @@ async function startSandboxProcess(name, options) {
 
 // ---------- Node-RED in this process ----------
 
-function flowFor(sandboxes) {
+function flowFor(sandboxes, redisUrl) {
   const unthrottled = { rateLimit: 1_000_000, rateWindow: 1, concurrency: 10, queueLimit: 20_000, timeout: 10, retries: 2 };
   const account = (id, sandbox, limits) => ({ id, type: 'plivo-config', name: `${sandbox.name} account`, baseUrl: sandbox.url, ...limits });
   const play = (id, accountId, y) => ({
@@ -71,23 +78,26 @@ function flowFor(sandboxes) {
   });
   return [
     { id: 'bench', type: 'tab', label: 'bench' },
-    account('cfg-limit', sandboxes.limit, { ...LIMIT, concurrency: 10, queueLimit: 10_000, timeout: 10, retries: 2 }),
+    account('cfg-limit', sandboxes.limit, LIMIT),
     account('cfg-fast', sandboxes.fast, unthrottled),
     account('cfg-connections', sandboxes.connections, unthrottled),
     account('cfg-memory', sandboxes.memory, unthrottled),
+    // As cfg-fast, with the limit kept in Redis: what Redis adds.
+    account('cfg-redis', sandboxes.fastRedis, { ...unthrottled, redisUrl }),
     play('limit-a', 'cfg-limit', 40), play('limit-b', 'cfg-limit', 80),
     play('fast', 'cfg-fast', 120), play('connections', 'cfg-connections', 160), play('memory', 'cfg-memory', 200),
+    play('redis', 'cfg-redis', 240),
   ];
 }
 
-async function startNodeRed(userDir, sandboxes) {
+async function startNodeRed(userDir, sandboxes, redisUrl) {
   fs.mkdirSync(userDir, { recursive: true });
   fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"bench-user-dir","private":true}');
   linkPackage(userDir);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flowFor(sandboxes)));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flowFor(sandboxes, redisUrl)));
   const credentials = {};
   for (const [id, sandbox] of [['cfg-limit', sandboxes.limit], ['cfg-fast', sandboxes.fast],
-    ['cfg-connections', sandboxes.connections], ['cfg-memory', sandboxes.memory]]) {
+    ['cfg-connections', sandboxes.connections], ['cfg-memory', sandboxes.memory], ['cfg-redis', sandboxes.fastRedis]]) {
     credentials[id] = { authId: sandbox.account.authId, authToken: sandbox.account.authToken };
   }
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
@@ -104,7 +114,7 @@ async function startNodeRed(userDir, sandboxes) {
   });
   await RED.start();
   await new Promise((resolve) => {
-    const check = () => (RED.nodes.getNode('memory') ? resolve() : setTimeout(check, 50));
+    const check = () => (RED.nodes.getNode('redis') ? resolve() : setTimeout(check, 50));
     check();
   });
   const waiters = new Map();
@@ -166,6 +176,31 @@ const heapMb = () => {
 };
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The share of the limit used: a strict sliding window lets request i+L start no sooner than a
+ * window after request i, so the window divided by the mean time from each request to the L-th
+ * after it is 1 at full use. Unlike (requests - L) / elapsed it does not count against the node
+ * the time the first L take to go out (a second at 250 ms round trips).
+ */
+function utilisationOf(starts) {
+  const L = LIMIT.rateLimit;
+  if (starts.length <= L) return Number.NaN;
+  let total = 0;
+  for (let i = 0; i + L < starts.length; i += 1) total += starts[i + L] - starts[i];
+  return (LIMIT.rateWindow * 1000) / (total / (starts.length - L));
+}
+
+/** The most requests in any window of the limit. */
+function busiestWindow(starts) {
+  const windowMs = LIMIT.rateWindow * 1000;
+  let busiest = 0;
+  for (let i = 0, j = 0; j < starts.length; j += 1) {
+    while (starts[j] - starts[i] >= windowMs) i += 1;
+    busiest = Math.max(busiest, j - i + 1);
+  }
+  return busiest;
+}
+
 /** Runs `count` calls with at most `concurrency` at once. */
 async function pool(count, concurrency, call) {
   let next = 0;
@@ -183,66 +218,65 @@ async function measureLimit(nodeRed, sandbox) {
   const results = await Promise.all(Array.from({ length: N.limit }, (_, i) => nodeRed.play(nodes[i % 2], sandbox.callUuid)));
   const stats = await sandbox.stats();
   const starts = stats.starts;
-  const windowMs = LIMIT.rateWindow * 1000;
   const elapsed = starts[starts.length - 1] - starts[0];
-  const achieved = (starts.length - LIMIT.rateLimit) / (elapsed / 1000);
   const allowed = LIMIT.rateLimit / LIMIT.rateWindow;
-  let busiestWindow = 0;
-  for (let i = 0, j = 0; j < starts.length; j += 1) {
-    while (starts[j] - starts[i] >= windowMs) i += 1;
-    busiestWindow = Math.max(busiestWindow, j - i + 1);
-  }
+  const utilisation = utilisationOf(starts);
   return {
     starts,
-    utilisation: achieved / allowed,
-    achieved,
+    utilisation,
+    achieved: utilisation * allowed,
     allowed,
     rejected: stats.rateLimited,
     lost: N.limit - results.filter((error) => error === undefined).length,
-    busiestWindow,
+    busiestWindow: busiestWindow(starts),
     elapsed,
   };
 }
 
-async function measureCpu(nodeRed, sandbox, got) {
-  const throughNode = () => Promise.all(Array.from({ length: N.cpu }, () => nodeRed.play('fast', sandbox.callUuid)));
+async function measureCpu(nodeRed, sandboxes, got) {
+  const throughNode = (nodeId, sandbox) => Promise.all(Array.from({ length: N.cpu }, () => nodeRed.play(nodeId, sandbox.callUuid)));
   const bare = () => pool(N.cpu, 10, got.call);
-  await Promise.all(Array.from({ length: N.warmup }, () => nodeRed.play('fast', sandbox.callUuid)));
+  await Promise.all(Array.from({ length: N.warmup }, () => nodeRed.play('fast', sandboxes.fast.callUuid)));
+  await Promise.all(Array.from({ length: N.warmup }, () => nodeRed.play('redis', sandboxes.fastRedis.callUuid)));
   await pool(N.warmup, 10, got.call);
+  const measure = async (run) => {
+    global.gc();
+    const before = process.cpuUsage();
+    const began = performance.now();
+    const errors = ((await run()) ?? []).filter(Boolean).length;
+    return { cpu: cpuMs(process.cpuUsage(before)), wall: performance.now() - began, errors };
+  };
   const rounds = [];
   for (let round = 0; round < N.cpuRounds; round += 1) {
-    global.gc();
-    let before = process.cpuUsage();
-    let began = performance.now();
-    const errors = (await throughNode()).filter(Boolean).length;
-    const node = { cpu: cpuMs(process.cpuUsage(before)), wall: performance.now() - began, errors };
-    global.gc();
-    before = process.cpuUsage();
-    began = performance.now();
-    await bare();
-    const plain = { cpu: cpuMs(process.cpuUsage(before)), wall: performance.now() - began };
-    rounds.push({ node, plain, ratio: node.cpu / plain.cpu });
+    const node = await measure(() => throughNode('fast', sandboxes.fast));
+    const redis = await measure(() => throughNode('redis', sandboxes.fastRedis));
+    const plain = await measure(bare);
+    rounds.push({ node, redis, plain, ratio: node.cpu / plain.cpu, redisRatio: redis.cpu / plain.cpu });
   }
-  return { rounds, ratio: median(rounds.map((round) => round.ratio)), errors: rounds.reduce((sum, round) => sum + round.node.errors, 0) };
+  return {
+    rounds,
+    ratio: median(rounds.map((round) => round.ratio)),
+    redisRatio: median(rounds.map((round) => round.redisRatio)),
+    errors: rounds.reduce((sum, round) => sum + round.node.errors + round.redis.errors, 0),
+  };
 }
 
-async function measureLatency(nodeRed, sandbox, got) {
+async function measureLatency(nodeRed, sandboxes, got) {
   const node = [];
+  const redis = [];
   const plain = [];
+  const timed = async (values, call) => {
+    const began = performance.now();
+    await call();
+    values.push(performance.now() - began);
+  };
   for (let block = 0; block < N.latency / 100; block += 1) {
-    for (let i = 0; i < 100; i += 1) {
-      const began = performance.now();
-      await nodeRed.play('fast', sandbox.callUuid);
-      node.push(performance.now() - began);
-    }
-    for (let i = 0; i < 100; i += 1) {
-      const began = performance.now();
-      await got.call();
-      plain.push(performance.now() - began);
-    }
+    for (let i = 0; i < 100; i += 1) await timed(node, () => nodeRed.play('fast', sandboxes.fast.callUuid));
+    for (let i = 0; i < 100; i += 1) await timed(redis, () => nodeRed.play('redis', sandboxes.fastRedis.callUuid));
+    for (let i = 0; i < 100; i += 1) await timed(plain, got.call);
   }
   const summary = (values) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
-  return { node: summary(node), plain: summary(plain) };
+  return { node: summary(node), redis: summary(redis), plain: summary(plain) };
 }
 
 async function measureConnections(nodeRed, sandbox) {
@@ -267,6 +301,83 @@ async function measureMemory(nodeRed, sandbox) {
   return { baseline, queued, peakGrowth: peak - baseline, afterGrowth: after - baseline };
 }
 
+// ---------- real round trips, several runtimes, peers: Node-RED in child processes ----------
+
+let accountNumber = 0;
+/** A fresh sandbox with an Auth ID of its own (Redis keys never meet); strict unless `unlimited`. */
+function runSandbox(delayMs = 0, unlimited = false) {
+  accountNumber += 1;
+  return startSandboxProcess('run', {
+    liveCalls: [`00000000-0000-4000-9000-${String(accountNumber).padStart(12, '0')}`],
+    authId: `MABENCHRUN${String(accountNumber).padStart(10, '0')}`,
+    rateLimit: unlimited ? undefined : { limit: LIMIT.rateLimit, windowMs: LIMIT.rateWindow * 1000 },
+    delayMs,
+  });
+}
+const targetOf = (sandbox) => ({ url: sandbox.url, authId: sandbox.account.authId, authToken: sandbox.account.authToken, callUuid: sandbox.callUuid });
+
+/** Another client of the account (the user's backend): `perWindow` requests each window while `running()`. */
+async function foreignClient(sandbox, perWindow, running) {
+  const { authId, authToken } = sandbox.account;
+  const authorization = `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`;
+  const url = `${sandbox.url}/v1/Account/${authId}/Call/${sandbox.callUuid}/Play/`;
+  const counts = { requests: 0, rateLimited: 0 };
+  for (let window = 0; running() && window < 200; window += 1) {
+    const answers = await Promise.all(Array.from({ length: perWindow }, () => fetch(url, {
+      method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ urls: URL_A }),
+    }).then(async (response) => { await response.arrayBuffer(); return response.status; })));
+    counts.requests += answers.length;
+    counts.rateLimited += answers.filter((status) => status === 429).length;
+    await settle(LIMIT.rateWindow * 1000);
+  }
+  return counts;
+}
+
+/**
+ * `processes` Node-RED runtimes (default settings but the limit) share `plays` on one account
+ * against a strict sandbox; optionally with Redis, a round trip, a foreign client. Figures as
+ * the sandbox saw them; 429s and requests are this package's (the foreign client's apart).
+ */
+async function measureRuntimes({ processes = 1, plays = N.limit, redisUrl, delayMs = 0, via = 'plivo-play', foreignPerWindow = 0 }) {
+  const sandbox = await runSandbox(delayMs);
+  const account = { rateLimit: LIMIT.rateLimit, rateWindow: LIMIT.rateWindow, ...(redisUrl ? { redisUrl } : {}) };
+  const runtimes = await Promise.all(Array.from({ length: processes }, () => startRuntime({ sandbox: targetOf(sandbox), via, account })));
+  let running = true;
+  const foreign = foreignPerWindow > 0 ? foreignClient(sandbox, foreignPerWindow, () => running) : Promise.resolve({ requests: 0, rateLimited: 0 });
+  const results = await Promise.all(runtimes.map((runtime) => runtime.play(Math.ceil(plays / processes))));
+  running = false;
+  const foreignCounts = await foreign;
+  const stats = await sandbox.stats();
+  await Promise.all(runtimes.map((runtime) => runtime.stop()));
+  sandbox.stop();
+  const accepted = stats.accepted;
+  const utilisation = utilisationOf(accepted);
+  const requests = stats.starts.length - foreignCounts.requests;
+  const rejected = stats.rateLimited - foreignCounts.rateLimited;
+  return {
+    accepted,
+    utilisation,
+    achieved: utilisation * (LIMIT.rateLimit / LIMIT.rateWindow),
+    requests,
+    rejected,
+    rejectedShare: rejected / requests,
+    lost: results.reduce((sum, result) => sum + result.lost, 0),
+    busiestWindow: busiestWindow(accepted),
+    foreign: foreignCounts,
+  };
+}
+
+/** CPU per play in a runtime process of its own, `via` the node or a peer, 10 outstanding. */
+async function measurePeerCpu(via) {
+  const sandbox = await runSandbox(0, true);
+  const runtime = await startRuntime({ sandbox: targetOf(sandbox), via, account: { rateLimit: 1_000_000, rateWindow: 1 } });
+  await runtime.play(N.warmup, 10);
+  const result = await runtime.play(N.peerCpu, 10);
+  await runtime.stop();
+  sandbox.stop();
+  return { cpuUs: (result.cpuMs / N.peerCpu) * 1000, lost: result.lost };
+}
+
 // ---------- report ----------
 
 function table(rows) {
@@ -283,9 +394,11 @@ async function main() {
     fast: await startSandboxProcess('fast', { ...calls(2), authId: 'MABENCHFAST000000002' }),
     connections: await startSandboxProcess('connections', { ...calls(3), authId: 'MABENCHCONN000000003' }),
     memory: await startSandboxProcess('memory', { ...calls(4), authId: 'MABENCHMEMORY0000004' }),
+    fastRedis: await startSandboxProcess('fastRedis', { ...calls(5), authId: 'MABENCHREDIS00000005' }),
   };
+  const redis = await startRedis();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-play-bench-'));
-  const nodeRed = await startNodeRed(userDir, sandboxes);
+  const nodeRed = await startNodeRed(userDir, sandboxes, redis.url);
   const got = await bareGot(sandboxes.fast);
   const nodeRedVersion = nodeRed.RED.version();
 
@@ -293,48 +406,107 @@ async function main() {
   log(`limit: ${N.limit} plays at ${LIMIT.rateLimit} per ${LIMIT.rateWindow} s...`);
   const limit = await measureLimit(nodeRed, sandboxes.limit);
   log(`cpu: ${N.cpuRounds} x ${N.cpu} plays each way...`);
-  const cpu = await measureCpu(nodeRed, sandboxes.fast, got);
+  const cpu = await measureCpu(nodeRed, sandboxes, got);
   log(`latency: ${N.latency} sequential plays each way...`);
-  const latency = await measureLatency(nodeRed, sandboxes.fast, got);
+  const latency = await measureLatency(nodeRed, sandboxes, got);
   log(`connections: ${N.connections} plays...`);
   const connections = await measureConnections(nodeRed, sandboxes.connections);
   log(`memory: ${N.memory} queued...`);
   const memory = await measureMemory(nodeRed, sandboxes.memory);
 
+  const roundTrips = [];
+  for (const delayMs of ROUND_TRIPS) {
+    log(`round trip ${delayMs || 'loopback'} ms: ${N.limit} plays, one runtime...`);
+    roundTrips.push({ delayMs, ...(await measureRuntimes({ delayMs })) });
+  }
+  const scaleOut = [];
+  for (const processes of [1, 2, 4]) {
+    for (const shared of [false, true]) {
+      log(`${processes} runtime(s)${shared ? ' with Redis' : ''}: ${N.limit} plays...`);
+      scaleOut.push({ processes, shared, ...(await measureRuntimes({ processes, redisUrl: shared ? redis.url : undefined })) });
+    }
+  }
+  const foreignPerWindow = Math.round(LIMIT.rateLimit / 3);
+  log(`one runtime beside a client sending ${foreignPerWindow} per window...`);
+  const besideForeign = await measureRuntimes({ foreignPerWindow });
+  const peers = [];
+  for (const [via, label] of [['plivo-play', 'plivo play'], ['http-request', 'core http request'], ['plivo-sdk', 'function + plivo SDK']]) {
+    log(`peer ${label}: CPU per play, and two runtimes bursting ${N.limit} plays...`);
+    const cpuFigures = await measurePeerCpu(via);
+    const burst = via === 'plivo-play' ? scaleOut.find((run) => run.processes === 2 && !run.shared) : await measureRuntimes({ processes: 2, via });
+    peers.push({ label, ...cpuFigures, burst });
+  }
+
   const fixed = (value, digits = 2) => value.toFixed(digits);
+  const percent = (value) => `${(value * 100).toFixed(1)}%`;
   const yes = (ok) => (ok ? 'met' : 'NOT met');
   const addedP50 = latency.node.p50 - latency.plain.p50;
+  const redisAddedP50 = latency.redis.p50 - latency.node.p50;
+  const cpuUs = (key) => fixed(median(cpu.rounds.map((r) => r[key].cpu)) / N.cpu * 1000, 0);
+  const runFigure = (run) => `${fixed(run.utilisation)} (${fixed(run.achieved, 1)}/s); ${run.rejected} x 429 (${percent(run.rejectedShare)} of ${run.requests}); ${run.lost} lost; busiest window ${run.busiestWindow}/${LIMIT.rateLimit}`;
   const rows = [
     ['#', 'figure', 'result', 'target', ''],
     ['1', 'limit utilisation', `${fixed(limit.utilisation)} (${fixed(limit.achieved, 1)}/s of ${fixed(limit.allowed, 1)}/s); busiest window ${limit.busiestWindow}/${LIMIT.rateLimit}; ${limit.rejected} rejected; ${limit.lost} lost`, '>= 0.97; 0 rejected; 0 lost', yes(limit.utilisation >= 0.97 && limit.rejected === 0 && limit.lost === 0)],
-    ['2', 'CPU per play, node / bare got', `${fixed(cpu.ratio)} (${fixed(median(cpu.rounds.map((r) => r.node.cpu)) / N.cpu * 1000, 0)} us vs ${fixed(median(cpu.rounds.map((r) => r.plain.cpu)) / N.cpu * 1000, 0)} us)${cpu.errors ? `; ${cpu.errors} plays FAILED` : ''}`, '<= 1.25', yes(cpu.ratio <= 1.25 && !cpu.errors)],
+    ['2', 'CPU per play, node / bare got', `${fixed(cpu.ratio)} (${cpuUs('node')} us vs ${cpuUs('plain')} us)${cpu.errors ? `; ${cpu.errors} plays FAILED` : ''}`, '<= 1.25', yes(cpu.ratio <= 1.25 && !cpu.errors)],
     ['3', 'added latency (p50, p99)', `p50 +${fixed(addedP50)} ms (${fixed(latency.node.p50)} vs ${fixed(latency.plain.p50)}); p99 ${fixed(latency.node.p99)} vs ${fixed(latency.plain.p99)} ms`, 'p50 <= +0.5 ms', yes(addedP50 <= 0.5)],
     ['4', `connections for ${N.connections} plays`, `${connections}`, '<= 10 (concurrency)', yes(connections <= 10)],
     ['5', `heap, ${N.memory} queued / drained`, `+${fixed(memory.peakGrowth, 1)} MB with ${memory.queued} waiting; +${fixed(memory.afterGrowth, 1)} MB after`, '<= 40 MB; within 5 MB', yes(memory.peakGrowth <= 40 && memory.afterGrowth <= 5)],
   ];
+  const roundTripTarget = { 250: 0.9, 500: 0.85 };
+  for (const run of roundTrips) {
+    const target = roundTripTarget[run.delayMs];
+    rows.push([`6.${rows.length - 5}`, `limit at ${run.delayMs ? `${run.delayMs} ms` : 'loopback'} round trip, default settings`, runFigure(run),
+      target ? `>= ${target}; 0 x 429; 0 lost` : '(reported)', target ? yes(run.utilisation >= target && run.rejected === 0 && run.lost === 0) : '']);
+  }
+  let line = 0;
+  for (const run of scaleOut) {
+    line += 1;
+    const met = run.shared
+      ? (run.processes > 1 ? yes(run.rejected === 0 && run.lost === 0 && run.utilisation >= 0.95) : yes(run.rejected === 0 && run.lost === 0))
+      : (run.processes === 2 ? yes(run.lost === 0 && run.rejectedShare <= 0.1 && run.utilisation >= 0.8) : (run.processes === 1 ? yes(run.rejected === 0 && run.lost === 0) : ''));
+    const target = run.shared
+      ? (run.processes > 1 ? '0 x 429; 0 lost; >= 0.95' : '0 x 429; 0 lost')
+      : (run.processes === 2 ? '0 lost; 429s <= 10%; >= 0.80' : (run.processes === 1 ? '0 x 429; 0 lost' : '(reported)'));
+    rows.push([`7.${line}`, `${run.processes} Node-RED process${run.processes > 1 ? 'es' : ''}, ${run.shared ? 'Redis' : 'no Redis'}`, runFigure(run), target, met]);
+  }
+  rows.push(['7.7', `one process beside a client sending ${foreignPerWindow} per window`, `${runFigure(besideForeign)}; the client got ${besideForeign.foreign.rateLimited} x 429 of ${besideForeign.foreign.requests}`,
+    '0 lost; 429s <= 10%; >= 0.80', yes(besideForeign.lost === 0 && besideForeign.rejectedShare <= 0.1 && besideForeign.utilisation >= 0.8)]);
+  rows.push(['8.1', 'CPU per play with Redis / bare got', `${fixed(cpu.redisRatio)} (${cpuUs('redis')} us vs ${cpuUs('plain')} us)`, '<= 1.4', yes(cpu.redisRatio <= 1.4)]);
+  rows.push(['8.2', 'latency Redis adds (p50, p99)', `p50 +${fixed(redisAddedP50)} ms (${fixed(latency.redis.p50)} vs ${fixed(latency.node.p50)}); p99 ${fixed(latency.redis.p99)} vs ${fixed(latency.node.p99)} ms`, 'p50 <= +1 ms', yes(redisAddedP50 <= 1)]);
+  peers.forEach((peer, i) => {
+    rows.push([`9.${i + 1}`, `peer: ${peer.label}`, `${fixed(peer.cpuUs, 0)} us CPU per play${peer.lost ? ` (${peer.lost} failed)` : ''}; two processes bursting: ${peer.burst.rejected} x 429, ${peer.burst.lost} of ${N.limit} lost`, '(compared)', '']);
+  });
   const machine = `${os.cpus().length} x ${os.cpus()[0].model.trim()}, Node ${process.version}, Node-RED ${nodeRedVersion}, got ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'got', 'package.json'), 'utf8')).version}`;
   console.log(`\n${QUICK ? 'QUICK RUN (smaller counts, not comparable)\n' : ''}${machine}\n\n${table(rows)}\n\nfinished in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
   if (!QUICK) {
     const chart = limitChart(limit.starts, LIMIT.rateLimit, LIMIT.rateWindow * 1000);
     fs.writeFileSync(path.join(__dirname, 'limit-chart.svg'), chart);
+    const runs = [...scaleOut.map((run) => ({ label: `${run.processes} process${run.processes > 1 ? 'es' : ''}${run.shared ? ', Redis' : ''}`, accepted: run.accepted })),
+      { label: '1 process + foreign client', accepted: besideForeign.accepted }];
+    fs.writeFileSync(path.join(__dirname, 'scale-out-chart.svg'), rateChart(runs, LIMIT.rateLimit, LIMIT.rateWindow * 1000));
     const report = fs.readFileSync(path.join(__dirname, 'BENCHMARKS.template.md'), 'utf8')
       .replace('{{date}}', new Date().toISOString().slice(0, 10))
       .replace('{{machine}}', machine)
       .replace('{{table}}', table(rows))
       .replace('{{cpuRounds}}', cpu.rounds.map((r, i) => `round ${i + 1}: ${fixed(r.node.cpu, 0)} ms vs ${fixed(r.plain.cpu, 0)} ms CPU (${fixed(r.ratio)}), wall ${fixed(r.node.wall, 0)} vs ${fixed(r.plain.wall, 0)} ms`).join('; '));
     fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), report);
-    console.log('wrote BENCHMARKS.md and bench/limit-chart.svg');
+    console.log('wrote BENCHMARKS.md, bench/limit-chart.svg and bench/scale-out-chart.svg');
   }
 
   got.close();
   await nodeRed.RED.stop();
   for (const sandbox of Object.values(sandboxes)) sandbox.stop();
+  await redis.kill();
   fs.rmSync(userDir, { recursive: true, force: true });
   setTimeout(() => process.exit(0), 200).unref();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { measureRuntimes };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

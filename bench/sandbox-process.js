@@ -2,7 +2,7 @@
 /**
  * A sandbox in its own process for the benchmark, so its CPU is not counted against the
  * node. Started with fork(); options come as JSON in argv[2]. Answers IPC requests:
- * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts}, {id, op: 'fail', fault, times}.
+ * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts, accepted}, {id, op: 'fail', fault, times}.
  */
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 
@@ -20,6 +20,7 @@ startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
         rateLimited: sandbox.stats.rateLimited,
         statuses,
         starts: sandbox.requests.map((request) => request.at),
+        accepted: sandbox.requests.filter((request) => request.status !== 429).map((request) => request.at),
       });
     }
   });

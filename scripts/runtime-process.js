@@ -6,7 +6,7 @@
  *   sandbox: {url, authId, authToken, callUuid}   the Plivo stand-in and the call to play into
  *   account: plivo-config settings (rateLimit, rateWindow, concurrency, redisUrl, ...)
  *   redisPassword: the account's Redis password credential
- *   via: 'plivo-play' (default), or a peer doing the same request: 'http-request' (Node-RED's
+ *   via: 'plivo-play' (default), or a peer making the same request: 'http-request' (Node-RED's
  *        core node) or 'plivo-sdk' (a function node calling the official plivo package)
  * A message ends as lost when it ends with an error or, for the peers, with a status that is
  * not 2xx (neither peer throws on a 429).
@@ -138,10 +138,20 @@ async function run(options) {
   });
 
   const operations = {
-    async play({ count }) {
+    /** `count` messages, all at once or at most `concurrency` outstanding. */
+    async play({ count, concurrency = count }) {
       const cpuBefore = process.cpuUsage();
       const began = performance.now();
-      const errors = (await Promise.all(Array.from({ length: count }, play))).filter((error) => error !== undefined);
+      const outcomes = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < count) {
+          next += 1;
+          outcomes.push(await play());
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(count, concurrency) }, worker));
+      const errors = outcomes.filter((error) => error !== undefined);
       const cpu = process.cpuUsage(cpuBefore);
       return { lost: errors.length, errors: errors.slice(0, 5), cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - began };
     },
@@ -196,7 +206,7 @@ async function startRuntime(options) {
   });
   return {
     pid: child.pid,
-    play: (count) => ask('play', { count }),
+    play: (count, concurrency) => ask('play', { count, concurrency }),
     sequential: (count) => ask('sequential', { count }),
     logs: async () => (await ask('logs')).logs,
     status: async () => (await ask('status')).status,

@@ -209,6 +209,23 @@ describe('RequestEngine', () => {
     assert.deepEqual(engine.snapshot(owner), { queued: 0, inFlight: 0, pausedMs: 0, share: 1000, limit: 1000, shared: 'none' });
   });
 
+  it('sizes in flight from the round trip (Little\'s law), never above `concurrency`', async () => {
+    const inFlightPeak = async (roundTripMs) => {
+      const engine = new RequestEngine({ ...LIMITS, rateLimit: 1000, rateWindowMs: 1000, concurrency: 60, queueLimit: 1000 });
+      let inFlight = 0;
+      let peak = 0;
+      await Promise.all(Array.from({ length: 150 }, () => engine.submit({}, policy(0), async () => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, roundTripMs));
+        inFlight -= 1;
+      })));
+      return peak;
+    };
+    assert.equal(await inFlightPeak(1), 10, 'a short round trip needs few: the least, 10');
+    assert.equal(await inFlightPeak(100), 60, '1 per ms x 100 ms x 2 is 200: capped at the setting');
+  });
+
   it('ends a message that does not fit the queue at once with "queue full"', async () => {
     const engine = new RequestEngine({ ...LIMITS, concurrency: 1, queueLimit: 2 });
     const { pending, attempt } = manualAttempts();

@@ -5,7 +5,8 @@
  * so hosts' clocks never matter:
  * - acquire: drop members that have left, grant up to the free slots, each scored
  *   now + timeout + window (a crashed runtime's slots leave by themselves), and say how long
- *   until the earliest member leaves when not all were granted;
+ *   until the earliest member leaves when not all were granted: at most a window, since a slot
+ *   still in flight (scored past that) leaves a window after its answer, which may come now;
  * - release (the answer came): score the slots now + window, the local window's semantics.
  *
  * ioredis is loaded only here, and this module only when an account sets a Redis URL.
@@ -27,7 +28,7 @@ end
 local wait = 0
 if granted < wanted then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  wait = tonumber(first[2]) - now
+  wait = math.min(tonumber(first[2]) - now, tonumber(ARGV[5]))
 end
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
@@ -53,7 +54,7 @@ const CONNECT_WAIT_MS = 3_000;
 const RETRY_AFTER_FAILURE_MS = 2_000;
 
 interface ScriptCommands {
-  plivoAcquire(key: string, limit: number, wanted: number, holdMs: number, prefix: string): Promise<[number, number]>;
+  plivoAcquire(key: string, limit: number, wanted: number, holdMs: number, prefix: string, windowMs: number): Promise<[number, number]>;
   plivoRelease(key: string, windowMs: number, ...slots: string[]): Promise<number>;
 }
 
@@ -113,11 +114,11 @@ export class RedisWindow implements SharedWindow {
     this.connectTimer = setTimeout(() => this.down(new Error('no connection in time')), CONNECT_WAIT_MS);
   }
 
-  async acquire(count: number, limit: number, holdMs: number): Promise<Grant> {
+  async acquire(count: number, limit: number, holdMs: number, windowMs: number): Promise<Grant> {
     this.sequence += 1;
     const prefix = `${this.prefix}:${this.sequence}:`;
     try {
-      const [granted, waitMs] = await this.client.plivoAcquire(this.key, limit, count, Math.ceil(holdMs), prefix);
+      const [granted, waitMs] = await this.client.plivoAcquire(this.key, limit, count, Math.ceil(holdMs), prefix, Math.ceil(windowMs));
       return { slots: Array.from({ length: granted }, (_, i) => `${prefix}${i + 1}`), waitMs };
     } catch (error) {
       this.down(error as Error);

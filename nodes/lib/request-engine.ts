@@ -19,11 +19,23 @@ import { decideAfterRateLimit, decideRetry, isRateLimited } from './retry-policy
 import type { SharedWindow, SharedWindowState } from './shared-window';
 import { SlidingWindow } from './sliding-window';
 
+/** In flight before any answer has been timed, and the fewest the round trip can ask for. */
+const MIN_IN_FLIGHT = 10;
+/** Little's law, with room for slower answers: in flight = allowed rate x round trip x this. */
+const IN_FLIGHT_HEADROOM = 2;
+/** Weight of the newest round trip in the moving average. */
+const ROUND_TRIP_WEIGHT = 0.2;
+
 export interface EngineLimits {
   /** Starts allowed in any window. */
   rateLimit: number;
   rateWindowMs: number;
-  /** Requests in flight at once. */
+  /**
+   * Requests in flight at once, at most. Fewer are used when the round trip is short: as many
+   * as the allowed rate needs at the measured round trip (Little's law) with headroom, at least
+   * MIN_IN_FLIGHT. On loopback that keeps a burst that collides with other clients small; at
+   * real round trips it lets the limit be used in full.
+   */
   concurrency: number;
   /** Messages waiting (queued or between attempts). */
   queueLimit: number;
@@ -113,6 +125,8 @@ export class RequestEngine {
   private wakeTimer: NodeJS.Timeout | undefined;
   private shared: SharedWindow | undefined;
   private unsubscribeShared: (() => void) | undefined;
+  /** Moving average of the time from start to answer; undefined until the first answer. */
+  private roundTripMs: number | undefined;
   /** A request for shared slots is under way: nothing else starts until it answers. */
   private acquiring = false;
   /** The shared window said it is full until then. */
@@ -230,7 +244,7 @@ export class RequestEngine {
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    while (!this.acquiring && this.queue.length > 0 && this.inFlight < this.limits.concurrency) {
+    while (!this.acquiring && this.queue.length > 0 && this.inFlight < this.inFlightCap()) {
       const now = this.clock.now();
       const windowDelay = this.window.delay(now);
       if (windowDelay === undefined) return;
@@ -253,9 +267,9 @@ export class RequestEngine {
 
   /** Asks the shared window for as many slots as could start now, and starts that many. */
   private acquireShared(shared: SharedWindow, now: number): void {
-    const wanted = Math.min(this.queue.length, this.limits.concurrency - this.inFlight, this.window.room(now));
+    const wanted = Math.min(this.queue.length, this.inFlightCap() - this.inFlight, this.window.room(now));
     this.acquiring = true;
-    shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs).then(
+    shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs).then(
       ({ slots, waitMs }) => {
         this.acquiring = false;
         for (const slot of slots) {
@@ -305,8 +319,17 @@ export class RequestEngine {
     );
   }
 
+  /** How many requests may be in flight now: see EngineLimits.concurrency. */
+  private inFlightCap(): number {
+    if (this.roundTripMs === undefined) return Math.min(this.limits.concurrency, MIN_IN_FLIGHT);
+    const needed = Math.ceil((this.limits.rateLimit / this.limits.rateWindowMs) * this.roundTripMs * IN_FLIGHT_HEADROOM);
+    return Math.min(this.limits.concurrency, Math.max(MIN_IN_FLIGHT, needed));
+  }
+
   private finish(task: Task<unknown>, error: unknown, settle: () => void): void {
     const now = this.clock.now();
+    const roundTripMs = now - task.startedAt;
+    this.roundTripMs = this.roundTripMs === undefined ? roundTripMs : this.roundTripMs + ROUND_TRIP_WEIGHT * (roundTripMs - this.roundTripMs);
     this.window.finish(now);
     if (task.slot !== undefined) {
       this.shared?.release(task.slot, this.window.windowMs);

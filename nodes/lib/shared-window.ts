@@ -17,8 +17,11 @@ export interface SharedWindow {
   readonly state: SharedWindowState;
   /** Why it is down, safe to show (no password). */
   readonly problem: string | undefined;
-  /** Takes up to `count` slots, each held `holdMs` unless released. Rejects (and goes down) when the store fails. */
-  acquire(count: number, limit: number, holdMs: number): Promise<Grant>;
+  /**
+   * Takes up to `count` slots of `limit` per `windowMs`, each held `holdMs` unless released.
+   * Rejects (and goes down) when the store fails.
+   */
+  acquire(count: number, limit: number, holdMs: number, windowMs: number): Promise<Grant>;
   /** The slot's request was answered: it stays in the window `windowMs` from now. */
   release(slot: string, windowMs: number): void;
   /** A slot that was granted but not used. */
