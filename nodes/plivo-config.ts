@@ -34,6 +34,8 @@ export interface PlivoConfigNode extends Node<PlivoCredentials> {
   baseUrl?: string;
   /** The usable account; throws a ConfigError saying what is wrong otherwise. */
   account(): PlivoAccount;
+  /** The Auth Token, to check webhook signatures; throws a ConfigError when there is none. */
+  signingToken(): string;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -44,6 +46,7 @@ export default function register(RED: NodeAPI): void {
     /** The account, or why it cannot be used (a ConfigError naming what is missing). */
     let account: PlivoAccount | Error;
     let authId = '';
+    let authToken = '';
     const log: RedisLog = (level, message) => RED.log[level](`[plivo-config:${node.name || node.id}] ${message}`);
     try {
       const resolved = resolveAccount({ baseUrl: def.baseUrl, ...node.credentials });
@@ -51,6 +54,7 @@ export default function register(RED: NodeAPI): void {
       const redisUrl = parseRedisUrl(def.redisUrl);
       const redisPassword = node.credentials?.redisPassword || undefined;
       authId = resolved.authId;
+      authToken = resolved.authToken;
       account = {
         client: new PlivoClient(resolved, { timeoutMs: policy.limits.timeoutMs, userAgent: USER_AGENT }),
         engine: acquireEngine(authId, node, policy.limits, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log),
@@ -62,6 +66,10 @@ export default function register(RED: NodeAPI): void {
     node.account = () => {
       if (account instanceof Error) throw account;
       return account;
+    };
+    node.signingToken = () => {
+      if (account instanceof Error) throw account;
+      return authToken;
     };
     node.on('close', (done: () => void) => {
       if (account instanceof Error) {

@@ -10,7 +10,9 @@
  * Run alone: `node sandbox/plivo-sandbox.js` (SANDBOX_PORT, default 18800).
  */
 const http = require('node:http');
-const { randomUUID } = require('node:crypto');
+const crypto = require('node:crypto');
+
+const { randomUUID } = crypto;
 
 const DEMO_ACCOUNT = Object.freeze({
   authId: 'MASANDBOX0000000000A',
@@ -144,6 +146,26 @@ async function startSandbox(options = {}) {
     return json(res, 202, { message: 'play started', api_id: randomUUID() });
   }
 
+  /**
+   * Not Plivo's API: a demo call comes in. The sandbox adds a live call and calls `answer_url`
+   * (with `answer_method`, POST by default) the way Plivo calls an application's answer URL, signed.
+   */
+  function placeDemoCall(res, body) {
+    const answerUrl = body?.answer_url;
+    if (!isHttpUrl(answerUrl)) return apiError(res, 400, 'answer_url must be an http(s) URL');
+    const callUuid = randomUUID();
+    liveCalls.add(callUuid);
+    const params = {
+      CallUUID: callUuid, From: '+14155550100', To: '+14155550111', Direction: 'inbound',
+      CallStatus: 'ringing', Event: 'StartApp', CallerName: 'Sandbox Caller',
+    };
+    sendWebhook(account.authToken, answerUrl, params, { method: body.answer_method === 'GET' ? 'GET' : 'POST' }).then(
+      (answer) => json(res, 201, { call_uuid: callUuid, answer_url: answerUrl, webhook_status: answer.status, webhook_answer: answer.body }),
+      (error) => apiError(res, 502, `could not call ${answerUrl}: ${error.message}`),
+    );
+    return undefined;
+  }
+
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -167,6 +189,7 @@ async function startSandbox(options = {}) {
       res.on('finish', () => {
         record.status = res.statusCode;
       });
+      if (record.path === '/sandbox/calls' && req.method === 'POST') return placeDemoCall(res, record.json);
       const fault = faults.shift();
       const limited = !fault && overRateLimit(record.at);
       const answer = () => {
@@ -227,7 +250,46 @@ async function startSandbox(options = {}) {
   };
 }
 
-module.exports = { startSandbox, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS };
+/**
+ * Signs a webhook as Plivo does (X-Plivo-Signature-V3 over the URL, the sorted POST parameters
+ * and a nonce, HMAC-SHA256 with the Auth Token), written apart from the node's own signer so
+ * that the tests check one against the other, and both against the official SDK.
+ */
+function plivoSignature(authToken, method, url, params, nonce) {
+  const parsed = new URL(url);
+  const sortedPairs = (entries, join) => entries
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([name, values]) => [].concat(values).sort().map((value) => join(name, value)));
+  const queryEntries = Object.entries([...parsed.searchParams].reduce((all, [name, value]) => {
+    (all[name] ??= []).push(value);
+    return all;
+  }, {}));
+  const query = sortedPairs(queryEntries, (name, value) => `${name}=${value}`).join('&');
+  let text = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  const postEntries = method === 'POST' ? Object.entries(params) : [];
+  if (postEntries.length > 0) text += `?${query}${query ? '.' : ''}${sortedPairs(postEntries, (name, value) => `${name}${value}`).join('')}`;
+  else if (query) text += `?${query}`;
+  return crypto.createHmac('sha256', authToken).update(`${text}.${nonce}`).digest('base64');
+}
+
+/** Calls a webhook as Plivo does: a form POST (or GET with the parameters in the query), signed. */
+async function sendWebhook(authToken, url, params, { method = 'POST', nonce = String(crypto.randomInt(1e9, 1e10)) + String(Date.now()) } = {}) {
+  const target = new URL(url);
+  if (method === 'GET') for (const [name, value] of Object.entries(params)) target.searchParams.append(name, value);
+  const signature = plivoSignature(authToken, method, target.toString(), method === 'POST' ? params : {}, nonce);
+  const response = await fetch(target, {
+    method,
+    headers: {
+      'x-plivo-signature-v3': signature,
+      'x-plivo-signature-v3-nonce': nonce,
+      ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    body: method === 'POST' ? new URLSearchParams(Object.entries(params).flatMap(([name, values]) => [].concat(values).map((value) => [name, value]))).toString() : undefined,
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+module.exports = { startSandbox, sendWebhook, plivoSignature, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS };
 
 if (require.main === module) {
   startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 18800) }).then((sandbox) => {

@@ -7,7 +7,7 @@ const { buildCallRequest } = require('../dist/nodes/lib/play-request.js');
 
 const root = path.join(__dirname, '..');
 const LANGUAGES = ['de', 'ja'];
-const NODES = ['plivo-play', 'plivo-config'];
+const NODES = ['plivo-play', 'plivo-config', 'plivo-webhook'];
 
 function catalog(lang, node) {
   return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));

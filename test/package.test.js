@@ -149,10 +149,10 @@ describe('the packed package in a real Node-RED runtime', function () {
     assert.deepEqual(unwanted, []);
   });
 
-  it('registers both node types', async () => {
+  it('registers the three node types', async () => {
     const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);
-    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-config', 'plivo-play']);
+    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-config', 'plivo-play', 'plivo-webhook']);
     for (const set of ours) {
       assert.equal(set.enabled, true);
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
@@ -161,7 +161,7 @@ describe('the packed package in a real Node-RED runtime', function () {
 
   it('serves the editor templates and the help pages', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
-    for (const type of ['plivo-play', 'plivo-config']) {
+    for (const type of ['plivo-play', 'plivo-config', 'plivo-webhook']) {
       assert.ok(html.includes(`data-template-name="${type}"`), `${type} editor template`);
       assert.ok(html.includes(`data-help-name="${type}"`), `${type} help`);
     }
