@@ -17,6 +17,16 @@ interface PlivoWebhookDef extends NodeDef {
   answerXml?: string;
 }
 
+/** The form body: read here, or as a body parser installed before this node's route left it. */
+function bodyOf(req: Request): Promise<string | undefined> {
+  const parsed = (req as Request & { _body?: boolean }).body as unknown;
+  if (!(req as Request & { _body?: boolean })._body && !req.readableEnded) return readBody(req);
+  if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return Promise.resolve(parsed.toString());
+  const pairs = Object.entries((parsed ?? {}) as Record<string, unknown>)
+    .flatMap(([name, value]) => [value].flat().map((one) => [name, String(one)]));
+  return Promise.resolve(new URLSearchParams(pairs).toString());
+}
+
 export default function register(RED: NodeAPI): void {
   function PlivoWebhook(this: Node, def: PlivoWebhookDef): void {
     RED.nodes.createNode(this, def);
@@ -73,7 +83,7 @@ export default function register(RED: NodeAPI): void {
         reject(res, 'no-token', (error as Error).message);
         return;
       }
-      const body = method === 'POST' ? await readBody(req) : '';
+      const body = method === 'POST' ? await bodyOf(req) : '';
       if (body === undefined) {
         reject(res, 'body-too-large');
         return;

@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const WebSocket = require('ws');
-const { startSandbox, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS } = require('../sandbox/plivo-sandbox.js');
+const { startSandbox, sendWebhook, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS } = require('../sandbox/plivo-sandbox.js');
 const { freePort, prepareUserDir, startNodeRed, waitForNodeRed, EXAMPLE_FILES } = require('../scripts/dev-runtime.js');
 const pkg = require('../package.json');
 
@@ -199,15 +199,17 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.ok(sandbox.requests.some((r) => r.path === `/v1/Account/${sandbox.account.authId}/Call/${DEMO_CALL_UUID}/Play/`));
     });
 
-    it('answer a call: Plivo\'s webhook gets XML that keeps the call open, then the welcome plays', async () => {
-      const response = await fetch(`${url}/plivo/answer`, {
+    it('answer a call: an unsigned request is refused; Plivo\'s signed webhook gets XML that keeps the call open, then the welcome plays', async () => {
+      const params = { CallUUID: DEMO_CALL_UUID, From: '14155550100', To: '14155550199', CallStatus: 'in-progress' };
+      const unsigned = await fetch(`${url}/plivo/answer`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ CallUUID: DEMO_CALL_UUID, From: '14155550100', To: '14155550199', CallStatus: 'in-progress' }),
+        body: new URLSearchParams(params),
       });
+      assert.equal(unsigned.status, 403);
+      const response = await sendWebhook(sandbox.account.authToken, `${url}/plivo/answer`, params);
       assert.equal(response.status, 200);
-      assert.match(response.headers.get('content-type'), /^application\/xml/);
-      assert.match(await response.text(), /<Response>\s*<Wait length="120" \/>\s*<\/Response>/);
+      assert.match(response.body, /<Response>\s*<Wait length="120" \/>\s*<\/Response>/);
       const [played] = await debugFrom('played');
       assert.equal(JSON.parse(played).message, 'play started');
     });
