@@ -17,14 +17,12 @@ const path = require('node:path');
 const http = require('node:http');
 const v8 = require('node:v8');
 const { fork } = require('node:child_process');
-const { linkPackage } = require('../scripts/dev-runtime.js');
 const { limitChart, rateChart } = require('./chart.js');
-const { startRuntime } = require('../scripts/runtime-process.js');
+const { startRuntime, startEmbeddedNodeRed, URL_A } = require('../scripts/runtime-process.js');
 const { startRedis } = require('../scripts/redis-server.js');
 
 const QUICK = process.argv.includes('--quick');
 const root = path.join(__dirname, '..');
-const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
 const N = QUICK
   ? { limit: 60, cpu: 300, cpuRounds: 1, warmup: 50, latency: 100, connections: 100, memory: 500, peerCpu: 300 }
   : { limit: 1200, cpu: 5000, cpuRounds: 3, warmup: 500, latency: 1000, connections: 1000, memory: 10000, peerCpu: 3000 };
@@ -90,32 +88,17 @@ function flowFor(sandboxes, redisUrl) {
   ];
 }
 
-async function startNodeRed(userDir, sandboxes, redisUrl) {
-  fs.mkdirSync(userDir, { recursive: true });
-  fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"bench-user-dir","private":true}');
-  linkPackage(userDir);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flowFor(sandboxes, redisUrl)));
+async function startNodeRed(sandboxes, redisUrl) {
   const credentials = {};
   for (const [id, sandbox] of [['cfg-limit', sandboxes.limit], ['cfg-fast', sandboxes.fast],
     ['cfg-connections', sandboxes.connections], ['cfg-memory', sandboxes.memory], ['cfg-redis', sandboxes.fastRedis]]) {
     credentials[id] = { authId: sandbox.account.authId, authToken: sandbox.account.authToken };
   }
-  fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-  const RED = require('node-red');
-  RED.init(http.createServer(), {
-    userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    telemetry: { enabled: false },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-  });
-  await RED.start();
-  await new Promise((resolve) => {
-    const check = () => (RED.nodes.getNode('redis') ? resolve() : setTimeout(check, 50));
-    check();
+  const { RED, userDir } = await startEmbeddedNodeRed({
+    flow: flowFor(sandboxes, redisUrl),
+    credentials,
+    readyNode: 'redis',
+    settings: { logging: { console: { level: 'warn', metrics: false, audit: false } } },
   });
   const waiters = new Map();
   RED.hooks.add('onComplete.bench', ({ msg, error }) => {
@@ -133,7 +116,7 @@ async function startNodeRed(userDir, sandboxes, redisUrl) {
     waiters.set(msg._msgid, resolve);
     RED.nodes.getNode(nodeId).receive(msg);
   });
-  return { RED, play };
+  return { RED, play, userDir };
 }
 
 // ---------- bare got, with the options the node's client uses ----------
@@ -218,7 +201,6 @@ async function measureLimit(nodeRed, sandbox) {
   const results = await Promise.all(Array.from({ length: N.limit }, (_, i) => nodeRed.play(nodes[i % 2], sandbox.callUuid)));
   const stats = await sandbox.stats();
   const starts = stats.starts;
-  const elapsed = starts[starts.length - 1] - starts[0];
   const allowed = LIMIT.rateLimit / LIMIT.rateWindow;
   const utilisation = utilisationOf(starts);
   return {
@@ -229,7 +211,6 @@ async function measureLimit(nodeRed, sandbox) {
     rejected: stats.rateLimited,
     lost: N.limit - results.filter((error) => error === undefined).length,
     busiestWindow: busiestWindow(starts),
-    elapsed,
   };
 }
 
@@ -397,8 +378,7 @@ async function main() {
     fastRedis: await startSandboxProcess('fastRedis', { ...calls(5), authId: 'MABENCHREDIS00000005' }),
   };
   const redis = await startRedis();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-play-bench-'));
-  const nodeRed = await startNodeRed(userDir, sandboxes, redis.url);
+  const nodeRed = await startNodeRed(sandboxes, redis.url);
   const got = await bareGot(sandboxes.fast);
   const nodeRedVersion = nodeRed.RED.version();
 
@@ -498,7 +478,7 @@ async function main() {
   await nodeRed.RED.stop();
   for (const sandbox of Object.values(sandboxes)) sandbox.stop();
   await redis.kill();
-  fs.rmSync(userDir, { recursive: true, force: true });
+  fs.rmSync(nodeRed.userDir, { recursive: true, force: true });
   setTimeout(() => process.exit(0), 200).unref();
 }
 

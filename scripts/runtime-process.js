@@ -63,19 +63,18 @@ function plivoClientFor(sandbox) {
   return new plivo.Client(sandbox.authId, sandbox.authToken);
 }
 
-async function run(options) {
+/**
+ * Node-RED embedded in this process, with the package installed in a fresh user dir and `flow`
+ * and its `credentials` written there; no editor, no http nodes. `settings` are added to
+ * Node-RED's. Resolves once the node `readyNode` runs, with that node and the user dir.
+ */
+async function startEmbeddedNodeRed({ flow, credentials, settings = {}, readyNode }) {
   const { linkPackage, nodeRedPackage } = require('./dev-runtime.js');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-runtime-'));
   fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"runtime-user-dir","private":true}');
   linkPackage(userDir);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flowFor(options)));
-  const { sandbox } = options;
-  const credentials = options.via === 'http-request'
-    ? { sender: { user: sandbox.authId, password: sandbox.authToken } }
-    : { 'plivo-account': { authId: sandbox.authId, authToken: sandbox.authToken, redisPassword: options.redisPassword ?? '' } };
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
-
-  const logs = [];
   const RED = require(nodeRedPackage);
   RED.init(http.createServer(), {
     userDir,
@@ -85,24 +84,41 @@ async function run(options) {
     httpNodeRoot: false,
     disableEditor: true,
     telemetry: { enabled: false },
-    functionGlobalContext: options.via === 'plivo-sdk' ? { plivoClient: plivoClientFor(sandbox) } : {},
-    logging: {
-      collect: {
-        level: 'info',
-        metrics: false,
-        audit: false,
-        handler: () => (entry) => logs.push({ level: LEVELS[entry.level] ?? String(entry.level), msg: String(entry.msg) }),
-      },
-    },
+    ...settings,
   });
   await RED.start();
-  const sender = await new Promise((resolve) => {
+  const node = await new Promise((resolve) => {
     const check = () => {
-      const node = RED.nodes.getNode('sender');
-      if (node) resolve(node);
+      const found = RED.nodes.getNode(readyNode);
+      if (found) resolve(found);
       else setTimeout(check, 20);
     };
     check();
+  });
+  return { RED, node, userDir };
+}
+
+async function run(options) {
+  const { sandbox } = options;
+  const credentials = options.via === 'http-request'
+    ? { sender: { user: sandbox.authId, password: sandbox.authToken } }
+    : { 'plivo-account': { authId: sandbox.authId, authToken: sandbox.authToken, redisPassword: options.redisPassword ?? '' } };
+  const logs = [];
+  const { RED, node: sender, userDir } = await startEmbeddedNodeRed({
+    flow: flowFor(options),
+    credentials,
+    readyNode: 'sender',
+    settings: {
+      functionGlobalContext: options.via === 'plivo-sdk' ? { plivoClient: plivoClientFor(sandbox) } : {},
+      logging: {
+        collect: {
+          level: 'info',
+          metrics: false,
+          audit: false,
+          handler: () => (entry) => logs.push({ level: LEVELS[entry.level] ?? String(entry.level), msg: String(entry.msg) }),
+        },
+      },
+    },
   });
   let lastStatus;
   const setStatus = sender.status.bind(sender);
@@ -226,7 +242,7 @@ async function startRuntime(options) {
   };
 }
 
-module.exports = { startRuntime, URL_A };
+module.exports = { startRuntime, startEmbeddedNodeRed, URL_A };
 
 if (require.main === module) {
   process.on('disconnect', () => process.exit(0));

@@ -4,6 +4,7 @@
  */
 import { ConfigError, describe } from './errors';
 import { text as message } from './messages';
+import { urlOrUndefined } from './url';
 import type { EngineLimits, TaskPolicy } from './request-engine';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
@@ -68,12 +69,7 @@ export function resolveAccount(settings: AccountSettings, env: NodeJS.ProcessEnv
 
 export function parseBaseUrl(value: unknown): string {
   const raw = text(value) || DEFAULT_BASE_URL;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
     throw new ConfigError(describe('base-url-invalid', {}, raw));
   }
@@ -119,12 +115,7 @@ export function resolveRequestPolicy(settings: EngineSettings): RequestPolicy {
 export function parseRedisUrl(value: unknown): string | undefined {
   const raw = text(value);
   if (raw === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.search || url.hash
     || !/^\/?([0-9]+)?$/.test(url.pathname)) {
     throw new ConfigError(describe('redis-url-invalid', {}, url?.password ? raw.replace(url.password, '***') : raw));

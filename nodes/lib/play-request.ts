@@ -7,6 +7,7 @@
  */
 import { InputError } from './errors';
 import { text } from './messages';
+import { urlOrUndefined } from './url';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
 const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];
@@ -96,12 +97,7 @@ function parseUrl(value: unknown, source: Source, position: string): string {
   const url = value.trim();
   if (url === '') throw fail('url-empty');
   if (/\s/.test(url)) throw fail('url-whitespace');
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = urlOrUndefined(url);
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
     throw fail('url-invalid');
   }

@@ -74,7 +74,6 @@ export function showRedisUrl(url: string): string {
 
 export class RedisWindow implements SharedWindow {
   state: SharedWindowState = 'connecting';
-  problem: string | undefined;
   private readonly client: RedisClient & ScriptCommands;
   private readonly key: string;
   private readonly shown: string;
@@ -177,17 +176,14 @@ export class RedisWindow implements SharedWindow {
       ? `Redis at ${this.shown} is back: the account's limit is shared again`
       : `the account's limit is shared through Redis at ${this.shown}`);
     this.everReady = true;
-    this.problem = undefined;
     this.setState('ready');
   }
 
   private down(error: Error): void {
     if (this.closed) return;
     clearTimeout(this.connectTimer);
-    const wasDown = this.state === 'down';
-    this.problem = this.safe(error.message);
-    if (wasDown) return;
-    this.log('warn', `Redis at ${this.shown} cannot be used (${this.problem}): this Node-RED keeps the account's limit on its own, slowing down when Plivo answers 429, until Redis is back`);
+    if (this.state === 'down') return;
+    this.log('warn', `Redis at ${this.shown} cannot be used (${this.safe(error.message)}): this Node-RED keeps the account's limit on its own, slowing down when Plivo answers 429, until Redis is back`);
     this.setState('down');
   }
 

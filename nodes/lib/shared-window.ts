@@ -15,8 +15,6 @@ export interface Grant {
 export interface SharedWindow {
   /** 'connecting': wait for it; 'ready': take slots from it; 'down': keep the limit locally. */
   readonly state: SharedWindowState;
-  /** Why it is down, safe to show (no password). */
-  readonly problem: string | undefined;
   /**
    * Takes up to `count` slots of `limit` per `windowMs`, each held `holdMs` unless released.
    * Rejects (and goes down) when the store fails.

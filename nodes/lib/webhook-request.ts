@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { text } from './messages';
+import { urlOrUndefined } from './url';
 import { NonceCache, parseParams, verifyV3, type WebhookMethod, type WebhookParams } from './webhook-signature';
 
 /** Plivo's call webhooks are a few kilobytes; anything near this is not Plivo. */
@@ -78,12 +79,7 @@ export function payloadOf(params: WebhookParams): Record<string, string | string
 export function parsePublicUrl(value: unknown): string | undefined {
   const raw = typeof value === 'string' ? value.trim() : '';
   if (raw === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
     throw new Error(text('public-url-invalid', { value: raw }));
   }
