@@ -15,13 +15,47 @@ const pkg = require('../package.json');
 const nodeRedPackage = process.env.NODE_RED_PACKAGE ?? path.dirname(require.resolve('node-red/package.json'));
 const EXAMPLES = path.join(root, 'examples');
 /** The examples in the order a newcomer should meet them; each gets a tab. */
-const EXAMPLE_FILES = ['play-audio-into-a-call', 'answer-a-call-and-play', 'stop-playback', 'broadcast-to-many-calls'];
+const EXAMPLE_FILES = ['answer-a-call-and-play', 'play-audio-into-a-call', 'stop-playback', 'broadcast-to-many-calls'];
+
+/**
+ * What stands in for a phone under `npm start`: an inject that asks the sandbox to place a
+ * demo call, which the sandbox does as Plivo would, posting a signed webhook to the answer
+ * example's plivo webhook node.
+ */
+function sandboxCaller(tabId, sandboxUrl, nodeRedUrl) {
+  const id = (suffix) => `sandbox-caller-${suffix}`;
+  return [
+    {
+      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a call comes in (the sandbox plays Plivo)',
+      info: 'Press the button of **a call comes in**. The sandbox places a demo call and posts Plivo\'s signed '
+        + 'webhook to the plivo webhook node above, as Plivo does when someone dials your number. The flow answers '
+        + 'with XML and plivo play plays the welcome into the call: "play started" shows under **played**.',
+      x: 250, y: 320, wires: [],
+    },
+    {
+      id: id('inject'), type: 'inject', z: tabId, name: 'a call comes in', props: [{ p: 'payload' }], repeat: '',
+      crontab: '', once: false, onceDelay: 0.1, topic: '', payloadType: 'json',
+      payload: JSON.stringify({ answer_url: `${nodeRedUrl}/plivo/answer`, answer_method: 'POST' }), x: 170, y: 380, wires: [[id('request')]],
+    },
+    {
+      id: id('request'), type: 'http request', z: tabId, name: 'sandbox: place a demo call', method: 'POST', ret: 'obj',
+      paytoqs: 'ignore', url: `${sandboxUrl}/sandbox/calls`, tls: '', persist: false, proxy: '', insecureHTTPParser: false,
+      authType: '', senderr: false, headers: [], x: 400, y: 380, wires: [[id('debug')]],
+    },
+    {
+      id: id('debug'), type: 'debug', z: tabId, name: 'the sandbox placed the call', active: true, tosidebar: true,
+      console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto',
+      x: 660, y: 380, wires: [],
+    },
+  ];
+}
 
 /**
  * Every example on a tab of its own. They share one account node (the same id in each
  * file, as Node-RED's import reuses it), pointed at `baseUrl` with blank credentials.
+ * Given the address Node-RED serves, the answer example gets a sandbox caller.
  */
-function exampleFlow(baseUrl) {
+function exampleFlow(baseUrl, nodeRedUrl) {
   const flow = [];
   const configs = new Map();
   for (const name of EXAMPLE_FILES) {
@@ -32,6 +66,7 @@ function exampleFlow(baseUrl) {
       if (node.type === 'plivo-config') configs.set(node.id, { ...node, baseUrl });
       else flow.push({ ...node, z: tab.id });
     }
+    if (name === 'answer-a-call-and-play' && nodeRedUrl) flow.push(...sandboxCaller(tab.id, baseUrl, nodeRedUrl));
   }
   return [...flow, ...configs.values()];
 }
@@ -57,7 +92,7 @@ function prepareUserDir(userDir, { port, sandboxUrl, adminAuth }) {
   ].join('\n'));
   const flowFile = path.join(userDir, 'flows.json');
   if (!fs.existsSync(flowFile)) {
-    fs.writeFileSync(flowFile, `${JSON.stringify(exampleFlow(sandboxUrl), null, 4)}\n`);
+    fs.writeFileSync(flowFile, `${JSON.stringify(exampleFlow(sandboxUrl, `http://127.0.0.1:${port}`), null, 4)}\n`);
   }
   if (!fs.existsSync(path.join(userDir, 'package.json'))) {
     fs.writeFileSync(path.join(userDir, 'package.json'), `${JSON.stringify({

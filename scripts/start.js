@@ -35,7 +35,8 @@ async function main() {
     '',
     `  Plivo sandbox: ${sandbox.url} (account ${sandbox.account.authId}, live call ${DEMO_CALL_UUID})`,
     `  Node-RED:      http://127.0.0.1:${port}/  (user dir ${userDir})`,
-    '  Open the editor, click the inject button of "play music.mp3" and watch the debug sidebar.',
+    '  Open the editor, click the button of "a call comes in" and watch the debug sidebar:',
+    '  the sandbox places a call, posts Plivo\'s signed webhook to plivo webhook, and the flow plays into the call.',
     '  Ctrl-C stops both.',
     '',
   ].join('\n'));

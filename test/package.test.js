@@ -214,6 +214,19 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.equal(JSON.parse(played).message, 'play started');
     });
 
+    it('npm start\'s "a call comes in": the sandbox places a call, Plivo\'s signed webhook reaches the flow, and the welcome plays into that call', async () => {
+      await pressInject('a call comes in');
+      const [placed] = await debugFrom('the sandbox placed the call');
+      const call = JSON.parse(placed);
+      assert.equal(call.webhook_status, 200);
+      assert.match(call.webhook_answer, /<Wait length="120" \/>/);
+      const played = await debugFrom('played', 2);
+      assert.equal(JSON.parse(played[1]).message, 'play started');
+      const plays = sandbox.requests.filter((r) => r.path === `/v1/Account/${sandbox.account.authId}/Call/${call.call_uuid}/Play/`);
+      assert.equal(plays.length, 1);
+      assert.equal(plays[0].status, 202);
+    });
+
     it('stop playback: one node plays in a loop, then stops', async () => {
       await pressInject('play hold music');
       assert.deepEqual(await debugFrom('Plivo\'s answer'), ['202']);
@@ -225,8 +238,8 @@ describe('the packed package in a real Node-RED runtime', function () {
 
     it('broadcast: each live call plays, and the ended one is named at Catch', async () => {
       await pressInject('calls to reach');
-      const played = await debugFrom('played', 1 + DEMO_BROADCAST_CALLS.length);
-      assert.equal(played.length, 1 + DEMO_BROADCAST_CALLS.length, 'the answer example\'s play, then one per live call');
+      const played = await debugFrom('played', 2 + DEMO_BROADCAST_CALLS.length);
+      assert.equal(played.length, 2 + DEMO_BROADCAST_CALLS.length, 'the answer example\'s two plays, then one per live call');
       const [failed] = await debugFrom('not played');
       assert.equal(failed, 'call 5d823e64-7fb0-4192-83a4-1e2f30415265: Plivo API error: 404 not found');
     });
