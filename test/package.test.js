@@ -149,6 +149,18 @@ describe('the packed package in a real Node-RED runtime', function () {
     assert.deepEqual(unwanted, []);
   });
 
+  it('shows the README\'s pictures on npm too: each is an absolute link to a file in the repository', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const pictures = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+    assert.ok(pictures.length >= 5, `the README shows ${pictures.length} pictures`);
+    const base = 'https://raw.githubusercontent.com/plivo-flows/node-red-plivo-play/main/';
+    assert.ok(pkg.repository.url.includes('github.com/plivo-flows/node-red-plivo-play'), 'the base matches package.json\'s repository');
+    for (const picture of pictures) {
+      assert.ok(picture.startsWith(base), `${picture} is not an absolute link to the repository`);
+      assert.ok(fs.existsSync(path.join(root, picture.slice(base.length))), `${picture} names no file in the repository`);
+    }
+  });
+
   it('registers the three node types', async () => {
     const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);

@@ -3,7 +3,8 @@
  * `npm run test:e2e`: the editor in a real browser (Debian's Chromium, driven by
  * playwright-core), doing what a new user does: drag plivo play in from the palette, wire
  * it, fill in its dialog and a new account (verifying it), deploy, press the inject and read
- * the answer in the debug sidebar. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
+ * the answer in the debug sidebar; then add a plivo webhook in front of plivo play, and let
+ * the sandbox call it as Plivo would. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -27,7 +28,7 @@ function startingFlow() {
     {
       id: 'e2e-inject', type: 'inject', z: 'e2e-tab', name: 'call comes in', props: [{ p: 'payload' }], repeat: '',
       crontab: '', once: false, onceDelay: 0.1, topic: '', payloadType: 'json',
-      payload: JSON.stringify({ call_uuid: DEMO_CALL_UUID, urls: URL_A }), x: 160, y: 140, wires: [[]],
+      payload: JSON.stringify({ call_uuid: DEMO_CALL_UUID }), x: 160, y: 140, wires: [[]],
     },
     {
       id: 'e2e-debug', type: 'debug', z: 'e2e-tab', name: 'answer', active: true, tosidebar: true, console: false,
@@ -70,6 +71,17 @@ describe('the editor in a real browser', function () {
     await drag(await centre(output), await centre(input));
   }
 
+  /** Deploys, and waits until the editor lifts the shade it lays over the page meanwhile (at least 300 ms). */
+  async function deploy() {
+    await clearNotifications();
+    await page.click('#red-ui-header-button-deploy');
+    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor();
+    await page.locator('#red-ui-header-shade').waitFor({ state: 'hidden' });
+  }
+
+  /** Deploy and inject notices would cover the pictures the README uses. */
+  const clearNotifications = () => page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((element) => element.remove()));
+
   async function showSidebar(tab) {
     await page.evaluate((name) => window.RED.sidebar.show(name), tab);
   }
@@ -93,7 +105,7 @@ describe('the editor in a real browser', function () {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
     });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
     await page.goto(url);
     await page.waitForSelector('#red-ui-workspace-chart g.red-ui-flow-node-group', { timeout: 60_000 });
   });
@@ -166,7 +178,8 @@ describe('the editor in a real browser', function () {
     await page.waitForSelector('#node-config-input-authId', { state: 'detached' });
   });
 
-  it('sets legs, loop, mix and length, and saves', async () => {
+  it('sets the URL, legs, loop, mix and length, and saves', async () => {
+    await page.fill('#node-input-urls', URL_A);
     await page.selectOption('#node-input-legs', 'both');
     await page.selectOption('#node-input-loop', 'false');
     await page.selectOption('#node-input-mix', 'true');
@@ -177,14 +190,13 @@ describe('the editor in a real browser', function () {
   });
 
   it('deploys, and the saved flow holds the values as set and never the token', async () => {
-    await page.click('#red-ui-header-button-deploy');
-    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor();
+    await deploy();
     const flows = await (await fetch(`${url}/flows`)).json();
     const play = flows.find((node) => node.type === 'plivo-play');
     const account = flows.find((node) => node.type === 'plivo-config');
     assert.deepEqual(
       { action: play.action, legs: play.legs, loop: play.loop, mix: play.mix, length: play.length, callUuid: play.callUuid, urls: play.urls },
-      { action: 'play', legs: 'both', loop: 'false', mix: 'true', length: '20', callUuid: '', urls: '' },
+      { action: 'play', legs: 'both', loop: 'false', mix: 'true', length: '20', callUuid: '', urls: URL_A },
     );
     assert.equal(play.account, account.id);
     assert.equal(account.baseUrl, sandbox.url);
@@ -208,6 +220,70 @@ describe('the editor in a real browser', function () {
     assert.deepEqual(request.json, { urls: URL_A, legs: 'both', loop: false, mix: true, length: 20 });
     await page.waitForSelector('#red-ui-workspace-chart text:has-text("play started")');
     await page.evaluate(() => document.querySelector('#red-ui-workspace-chart').scrollTo(0, 0));
+    await clearNotifications();
     await shot('4-flow-and-debug');
+  });
+
+  it('adds a plivo webhook: its dialog shows the URL to give Plivo, with a copy button', async () => {
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-webhook"]');
+    await entry.scrollIntoViewIfNeeded();
+    assert.equal((await entry.innerText()).replace(/\s+/g, ' ').trim(), 'plivo webhook');
+    const inject = await centre(nodeOnCanvas('call comes in'));
+    await drag(await centre(entry), { x: inject.x + 10, y: inject.y + 100 });
+    const webhook = nodeOnCanvas('[post] /plivo/answer');
+    await webhook.waitFor();
+    await webhook.dblclick();
+    await page.waitForSelector('#node-input-url', { state: 'visible' });
+    assert.equal(await page.inputValue('#node-input-method'), 'post');
+    assert.equal(await page.inputValue('#node-input-url'), '/plivo/answer');
+    await page.selectOption('#node-input-account', { label: 'Support line' });
+    assert.equal(await page.innerText('#plivo-webhook-full-url'), `${url}/plivo/answer`);
+    await page.fill('#node-input-publicUrl', 'https://flows.example.com/');
+    assert.equal(await page.innerText('#plivo-webhook-full-url'), 'https://flows.example.com/plivo/answer');
+    await page.click('#plivo-webhook-copy');
+    await page.locator('.red-ui-popover', { hasText: 'URL copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'https://flows.example.com/plivo/answer');
+    // The sandbox calls Node-RED at the address it listens on, as Plivo would without a proxy.
+    await page.fill('#node-input-publicUrl', '');
+    await page.fill('#node-input-answerXml', '<Response><Wait length="60" /></Response>');
+    await page.locator('.red-ui-popover').waitFor({ state: 'hidden' });
+    await clearNotifications();
+    await shot('5-webhook-dialog');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-url', { state: 'detached' });
+    await wire('[post] /plivo/answer', 'play music.mp3');
+  });
+
+  it('deploys; a call the sandbox places reaches the flow signed and plays; an unsigned request gets 403', async () => {
+    await deploy();
+    const flows = await (await fetch(`${url}/flows`)).json();
+    const webhook = flows.find((node) => node.type === 'plivo-webhook');
+    const account = flows.find((node) => node.type === 'plivo-config');
+    assert.deepEqual(
+      { account: webhook.account, method: webhook.method, url: webhook.url, publicUrl: webhook.publicUrl, answerXml: webhook.answerXml },
+      { account: account.id, method: 'post', url: '/plivo/answer', publicUrl: '', answerXml: '<Response><Wait length="60" /></Response>' },
+    );
+    const play = flows.find((node) => node.type === 'plivo-play');
+    assert.deepEqual(webhook.wires, [[play.id]]);
+
+    const unsigned = await fetch(`${url}/plivo/answer`, { method: 'POST', body: new URLSearchParams({ CallUUID: DEMO_CALL_UUID }) });
+    assert.equal(unsigned.status, 403);
+    const placed = await fetch(`${sandbox.url}/sandbox/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ answer_url: `${url}/plivo/answer` }),
+    });
+    assert.equal(placed.status, 201);
+    const call = await placed.json();
+    assert.equal(call.webhook_status, 200);
+    assert.equal(call.webhook_answer, '<Response><Wait length="60" /></Response>');
+    await page.locator('.red-ui-debug-msg', { hasText: 'play started' }).nth(1).waitFor({ timeout: 15_000 });
+    const plays = sandbox.requests.filter((r) => r.path === `/v1/Account/${AUTH_ID}/Call/${call.call_uuid}/Play/`);
+    assert.equal(plays.length, 1);
+    assert.equal(plays[0].status, 202);
+    await nodeOnCanvas('[post] /plivo/answer').locator('text', { hasText: '1 accepted, 1 rejected' }).waitFor();
+    await page.evaluate(() => document.querySelector('#red-ui-workspace-chart').scrollTo(0, 0));
+    await clearNotifications();
+    await shot('6-webhook-flow');
   });
 });
