@@ -1,9 +1,10 @@
 /** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ConfigError, NotSentError, PlivoApiError } from './lib/errors';
+import { ConfigError, InputError, NotSentError, PlivoApiError } from './lib/errors';
 import { text, useTranslator } from './lib/messages';
-import { buildCallRequest, type CallRequest, type PlaySettings } from './lib/play-request';
+import { buildCallRequest, type CallRequest, type PlaySettings, type TypedValues } from './lib/play-request';
 import { currentView, errorView, successView, type StatusView } from './lib/status';
+import { typedSettings, type TypedSetting } from './lib/typed-source';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
 
 interface PlivoPlayDef extends NodeDef, PlaySettings {
@@ -51,6 +52,7 @@ export default function register(RED: NodeAPI): void {
       mix: def.mix,
       length: def.length,
     };
+    const typed = typedSettings(def as unknown as Record<string, unknown>);
     const errorOutput = def.errorOutput === true;
     const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
     let account: PlivoAccount | undefined;
@@ -132,11 +134,38 @@ export default function register(RED: NodeAPI): void {
         : client.stopPlay(request.callUuid, signal);
     }
 
-    node.on('input', (msg, send, done) => {
+    /** Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included). */
+    function readTyped(setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
+      return new Promise((resolve, reject) => {
+        try {
+          RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, (error: Error | null, value: unknown) => {
+            if (error) reject(error);
+            else resolve(value);
+          });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }
+
+    async function readAllTyped(msg: NodeMessageInFlow): Promise<TypedValues> {
+      const values: TypedValues = {};
+      for (const setting of typed) {
+        try {
+          values[setting.field] = { value: await readTyped(setting, msg), where: setting.where };
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason });
+        }
+      }
+      return values;
+    }
+
+    function handle(msg: NodeMessageInFlow, values: TypedValues, send: Send, done: Done): void {
       let built;
       let usable: PlivoAccount;
       try {
-        built = buildCallRequest(settings, msg.payload);
+        built = buildCallRequest(settings, msg.payload, values);
         usable = requireAccount();
       } catch (error) {
         fail(msg, error as Error, send, done);
@@ -154,6 +183,20 @@ export default function register(RED: NodeAPI): void {
           send(errorOutput ? [msg, null] : msg);
           done();
         },
+        (error: Error) => fail(msg, error, send, done),
+      );
+    }
+
+    /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
+    let reading: Promise<void> = Promise.resolve();
+
+    node.on('input', (msg, send, done) => {
+      if (typed.length === 0) {
+        handle(msg, {}, send, done);
+        return;
+      }
+      reading = reading.then(() => readAllTyped(msg)).then(
+        (values) => handle(msg, values, send, done),
         (error: Error) => fail(msg, error, send, done),
       );
     });

@@ -3,7 +3,9 @@
  * "Play audio on a call" (or "Stop playing") request. No Node-RED here: unit tests call it directly.
  *
  * Settings use '' for "take this from the message". A value set in the node wins over
- * the message; the message fields it shadows are reported so the node can warn.
+ * the message; the message fields it shadows are reported so the node can warn. A setting
+ * read from a typed source (msg, flow, global, env, JSONata) arrives already read, in `typed`,
+ * and is validated as a msg.payload value would be, under the name the user gave its source.
  */
 import { InputError } from './errors';
 import { text } from './messages';
@@ -25,6 +27,18 @@ export interface PlaySettings {
   mix?: unknown;
   length?: unknown;
 }
+
+/** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
+export const TYPED_FIELDS = ['callUuid', 'urls', 'legs', 'loop', 'mix', 'length'] as const;
+export type TypedField = (typeof TYPED_FIELDS)[number];
+
+/** A value read from a typed source, and the source as the user wrote it ("msg.call.uuid", "env.HOLD"). */
+export interface TypedValue {
+  value: unknown;
+  where: string;
+}
+
+export type TypedValues = Partial<Record<TypedField, TypedValue>>;
 
 /** The JSON body Plivo's Node SDK sends for the same parameters. */
 export interface PlayBody {
@@ -48,10 +62,11 @@ export interface BuiltCallRequest {
 const CALL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_NUMBER = /^[0-9]+$/;
 
-/** Where a value came from: a msg.payload field, or one of the node's settings. */
+/** Where a value came from: a msg.payload field, one of the node's settings, or a typed source (`where`). */
 interface Source {
   field: string;
   node: boolean;
+  where?: string;
 }
 
 function fromMessage(field: string): Source {
@@ -64,6 +79,7 @@ function fromNode(field: string): Source {
 
 /** The source as the user would name it in an error (only ever needed for one). */
 function label(source: Source): string {
+  if (source.where !== undefined) return source.where;
   return source.node ? text('node-setting', { field: source.field }) : `msg.payload.${source.field}`;
 }
 
@@ -164,8 +180,9 @@ function parseLength(value: unknown, source: Source): number {
 }
 
 /**
- * Picks a field from the node's setting or the message. A message value that the
- * setting shadows is recorded in `ignored` only when it says something different.
+ * Picks a field from its typed source, the node's setting or the message. A message value
+ * that the setting shadows is recorded in `ignored` only when it says something different;
+ * a typed source shadows nothing (the user pointed the field elsewhere on purpose).
  */
 function pick(
   field: string,
@@ -173,7 +190,15 @@ function pick(
   payload: Record<string, unknown>,
   messageKey: string,
   ignored: string[],
+  typed?: TypedValue,
 ): { value: unknown; source: Source } | undefined {
+  if (typed) {
+    const { value, where } = typed;
+    if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
+      throw new InputError(field, value === undefined || value === null ? undefined : value, 'typed-missing', { where, field });
+    }
+    return { value, source: { field, node: false, where } };
+  }
   const messageValue = payload[messageKey];
   if (setting !== '') {
     if (!isAbsent(messageValue) && String(messageValue).trim() !== setting) {
@@ -197,7 +222,7 @@ function callUuidKey(payload: Record<string, unknown>): string {
   return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
 }
 
-export function buildCallRequest(settings: PlaySettings, payload: unknown): BuiltCallRequest {
+export function buildCallRequest(settings: PlaySettings, payload: unknown, typed: TypedValues = {}): BuiltCallRequest {
   const actionSetting = settings.action === undefined ? 'play' : settingText(settings.action);
   const callUuidSetting = settingText(settings.callUuid);
   const urlsSetting = settingText(settings.urls);
@@ -205,23 +230,24 @@ export function buildCallRequest(settings: PlaySettings, payload: unknown): Buil
   const ignoredFields: string[] = [];
   const picked = pick('action', actionSetting, fields, 'action', ignoredFields);
   const action = picked ? parseAction(picked.value, picked.source) : 'play';
-  const needsPayload = callUuidSetting === '' || (action === 'play' && urlsSetting === '');
+  const needsPayload = (callUuidSetting === '' && !typed.callUuid) || (action === 'play' && urlsSetting === '' && !typed.urls);
   if (!isRecord(payload) && needsPayload) {
     const needed = action === 'play' ? 'call_uuid and urls' : 'call_uuid';
     throw new InputError('payload', payload, 'payload-not-object', { needed });
   }
 
-  const callUuid = pick('callUuid', callUuidSetting, fields, callUuidKey(fields), ignoredFields);
+  const callUuidMessageKey = typed.callUuid ? 'call_uuid' : callUuidKey(fields);
+  const callUuid = pick('callUuid', callUuidSetting, fields, callUuidMessageKey, ignoredFields, typed.callUuid);
   const validCallUuid = parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
   if (action === 'stop') {
     return { request: { action, callUuid: validCallUuid }, ignoredFields };
   }
 
-  const urls = pick('urls', urlsSetting, fields, 'urls', ignoredFields);
-  const legs = pick('legs', settingText(settings.legs), fields, 'legs', ignoredFields);
-  const loop = pick('loop', settingText(settings.loop), fields, 'loop', ignoredFields);
-  const mix = pick('mix', settingText(settings.mix), fields, 'mix', ignoredFields);
-  const length = pick('length', settingText(settings.length), fields, 'length', ignoredFields);
+  const urls = pick('urls', urlsSetting, fields, 'urls', ignoredFields, typed.urls);
+  const legs = pick('legs', settingText(settings.legs), fields, 'legs', ignoredFields, typed.legs);
+  const loop = pick('loop', settingText(settings.loop), fields, 'loop', ignoredFields, typed.loop);
+  const mix = pick('mix', settingText(settings.mix), fields, 'mix', ignoredFields, typed.mix);
+  const length = pick('length', settingText(settings.length), fields, 'length', ignoredFields, typed.length);
   const body: PlayBody = {
     urls: parseUrls(urls?.value, urls?.source ?? fromMessage('urls')),
   };

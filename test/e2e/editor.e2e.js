@@ -20,6 +20,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'e2e-SECRET-token-5f3a9c';
 const AUTH_ID = 'MAE2ETESTACCOUNT0001';
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
+/** Hold music from an environment variable, for the typed inputs. */
+const HOLD_ENV = 'E2E_HOLD_MUSIC';
+const URL_HOLD = 'https://media.example.com/hold.mp3';
 
 /** The flow a user starts from: an inject with a call, and a debug node, not yet wired. */
 function startingFlow() {
@@ -71,6 +74,23 @@ describe('the editor in a real browser', function () {
     await drag(await centre(output), await centre(input));
   }
 
+  /** A typed input hides the field's own input and shows its container (type menu, text box or choices) after it. */
+  const typedInputOf = (field) => page.locator(`#node-input-${field} + .red-ui-typedInput-container`);
+  const typedInputText = (field) => typedInputOf(field).locator('input.red-ui-typedInput-input');
+
+  /** Picks one of a typed input's fixed choices from its drop-down, as a user does. */
+  async function chooseOption(field, value) {
+    await typedInputOf(field).locator('button.red-ui-typedInput-option-trigger').click();
+    await page.locator(`.red-ui-typedInput-options:visible a[value="${value}"]`).click();
+  }
+
+  /** Switches a typed input to another type (msg, env, ...) from its type menu, and types the value. */
+  async function chooseSource(field, type, value) {
+    await typedInputOf(field).locator('button.red-ui-typedInput-type-select').click();
+    await page.locator(`.red-ui-typedInput-options:visible a[value="${type}"]`).click();
+    await typedInputText(field).fill(value);
+  }
+
   /** Deploys, and waits until the editor lifts the shade it lays over the page meanwhile (at least 300 ms). */
   async function deploy() {
     await clearNotifications();
@@ -97,7 +117,9 @@ describe('the editor in a real browser', function () {
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(startingFlow()));
     prepareUserDir(userDir, { port, sandboxUrl: sandbox.url });
     linkPackage(userDir);
+    process.env[HOLD_ENV] = URL_HOLD;
     nodeRed = startNodeRed(userDir, { authId: '', authToken: '' }, { stdio: 'ignore' });
+    delete process.env[HOLD_ENV];
     await waitForNodeRed(url, nodeRed);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -144,17 +166,22 @@ describe('the editor in a real browser', function () {
 
   it('opens its dialog with the documented fields and defaults, and its help', async () => {
     await nodeOnCanvas('plivo play').dblclick();
-    await page.waitForSelector('#node-input-callUuid', { state: 'visible' });
+    await typedInputText('callUuid').waitFor();
     assert.equal(await page.inputValue('#node-input-action'), 'play');
     for (const field of ['callUuid', 'urls', 'length', 'name']) {
       assert.equal(await page.inputValue(`#node-input-${field}`), '', `${field} starts blank`);
     }
     for (const field of ['legs', 'loop', 'mix']) {
       assert.equal(await page.inputValue(`#node-input-${field}`), '', `${field} starts "from msg.payload"`);
+      assert.equal(await page.inputValue(`#node-input-${field}Type`), 'fixed');
+      assert.equal((await typedInputOf(field).innerText()).trim(), 'from msg.payload');
     }
-    assert.equal(await page.getAttribute('#node-input-callUuid', 'placeholder'), 'from msg.payload.call_uuid');
+    for (const [field, type] of [['callUuid', 'str'], ['urls', 'str'], ['length', 'num']]) {
+      assert.equal(await page.inputValue(`#node-input-${field}Type`), type, `${field} starts as a fixed value`);
+    }
+    assert.equal(await typedInputText('callUuid').getAttribute('placeholder'), 'from msg.payload.call_uuid');
     assert.equal(await page.isChecked('#node-input-errorOutput'), false);
-    assert.match(await page.locator('.red-ui-editor .form-tips').first().innerText(), /A value set here wins over the message/);
+    assert.match(await page.locator('.red-ui-editor .form-tips').first().innerText(), /A fixed value set here wins over the message/);
     await showSidebar('help');
     const help = page.locator('.red-ui-help', { hasText: 'A value set in the node wins' }).last();
     await help.waitFor();
@@ -179,11 +206,11 @@ describe('the editor in a real browser', function () {
   });
 
   it('sets the URL, legs, loop, mix and length, and saves', async () => {
-    await page.fill('#node-input-urls', URL_A);
-    await page.selectOption('#node-input-legs', 'both');
-    await page.selectOption('#node-input-loop', 'false');
-    await page.selectOption('#node-input-mix', 'true');
-    await page.fill('#node-input-length', '20');
+    await typedInputText('urls').fill(URL_A);
+    await chooseOption('legs', 'both');
+    await chooseOption('loop', 'false');
+    await chooseOption('mix', 'true');
+    await typedInputText('length').fill('20');
     await shot('2-edit-dialog');
     await page.click('#node-dialog-ok');
     await page.waitForSelector('#node-input-callUuid', { state: 'detached' });
@@ -285,5 +312,30 @@ describe('the editor in a real browser', function () {
     await page.evaluate(() => document.querySelector('#red-ui-workspace-chart').scrollTo(0, 0));
     await clearNotifications();
     await shot('6-webhook-flow');
+  });
+
+  it('typed inputs: Call UUID from msg, URLs from env; deploys, saves both with their types, and plays', async () => {
+    await nodeOnCanvas('play music.mp3').dblclick();
+    await typedInputText('callUuid').waitFor();
+    await chooseSource('callUuid', 'msg', 'payload.call_uuid');
+    await chooseSource('urls', 'env', HOLD_ENV);
+    assert.equal(await typedInputText('urls').getAttribute('placeholder'), '', 'the "from msg.payload" placeholder is for fixed values only');
+    await shot('7-typed-inputs');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-callUuid', { state: 'detached' });
+    await nodeOnCanvas('plivo play').waitFor();
+    await deploy();
+    const flows = await (await fetch(`${url}/flows`)).json();
+    const play = flows.find((node) => node.type === 'plivo-play');
+    assert.deepEqual(
+      { callUuid: play.callUuid, callUuidType: play.callUuidType, urls: play.urls, urlsType: play.urlsType, legs: play.legs, legsType: play.legsType },
+      { callUuid: 'payload.call_uuid', callUuidType: 'msg', urls: HOLD_ENV, urlsType: 'env', legs: 'both', legsType: 'fixed' },
+    );
+    const before = sandbox.requests.length;
+    await nodeOnCanvas('call comes in').locator('.red-ui-flow-node-button').click();
+    await page.locator('.red-ui-debug-msg', { hasText: 'play started' }).nth(2).waitFor({ timeout: 15_000 });
+    const [request] = sandbox.requests.slice(before);
+    assert.equal(`${request.method} ${request.path}`, `POST /v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/Play/`);
+    assert.deepEqual(request.json, { urls: URL_HOLD, legs: 'both', loop: false, mix: true, length: 20 });
   });
 });
