@@ -134,16 +134,21 @@ export default function register(RED: NodeAPI): void {
         : client.stopPlay(request.callUuid, signal);
     }
 
-    /** Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included). */
+    /**
+     * Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included).
+     * A msg path through a missing object (a TypeError) and an unset environment variable ('') have no value.
+     */
     function readTyped(setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
       return new Promise((resolve, reject) => {
+        const settle = (error: unknown, value?: unknown) => {
+          if (setting.type === 'msg' && error instanceof TypeError) resolve(undefined);
+          else if (error) reject(error);
+          else resolve(setting.type === 'env' && value === '' ? undefined : value);
+        };
         try {
-          RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, (error: Error | null, value: unknown) => {
-            if (error) reject(error);
-            else resolve(value);
-          });
+          RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, settle);
         } catch (error) {
-          reject(error);
+          settle(error);
         }
       });
     }
@@ -154,7 +159,9 @@ export default function register(RED: NodeAPI): void {
         try {
           values[setting.field] = { value: await readTyped(setting, msg), where: setting.where };
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          // JSONata throws plain objects with a message, not Errors.
+          const message = (error as { message?: unknown } | undefined)?.message;
+          const reason = typeof message === 'string' ? message : String(error);
           throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason });
         }
       }

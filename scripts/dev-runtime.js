@@ -15,7 +15,7 @@ const pkg = require('../package.json');
 const nodeRedPackage = process.env.NODE_RED_PACKAGE ?? path.dirname(require.resolve('node-red/package.json'));
 const EXAMPLES = path.join(root, 'examples');
 /** The examples in the order a newcomer should meet them; each gets a tab. */
-const EXAMPLE_FILES = ['answer-a-call-and-play', 'play-audio-into-a-call', 'stop-playback', 'broadcast-to-many-calls'];
+const EXAMPLE_FILES = ['answer-a-call-and-play', 'play-audio-into-a-call', 'hold-music-from-env', 'stop-playback', 'broadcast-to-many-calls'];
 
 /**
  * What stands in for a phone under `npm start`: an inject that asks the sandbox to place a

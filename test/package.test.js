@@ -239,6 +239,14 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.equal(plays[0].status, 202);
     });
 
+    it('hold music from env: the call UUID from msg.call.uuid, the URL from the group\'s HOLD_MUSIC_URL', async () => {
+      await pressInject('put the caller on hold');
+      const [ack] = await debugFrom('on hold');
+      assert.equal(JSON.parse(ack).message, 'play started');
+      const [request] = sandbox.requests.filter((r) => r.path === `/v1/Account/${sandbox.account.authId}/Call/${DEMO_CALL_UUID}/Play/`).slice(-1);
+      assert.deepEqual(request.json, { urls: 'https://s3.amazonaws.com/plivocloud/music.mp3', loop: true });
+    });
+
     it('stop playback: one node plays in a loop, then stops', async () => {
       await pressInject('play hold music');
       assert.deepEqual(await debugFrom('Plivo\'s answer'), ['202']);
