@@ -1,12 +1,12 @@
 /** plivo-config: a Plivo account's credentials, its API client and its shared request engine. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/account';
-import { acquireEngine, releaseEngine } from './lib/account-engines';
-import { text } from './lib/messages';
-import { PlivoClient } from './lib/plivo-client';
-import type { RedisLog } from './lib/redis-window';
-import type { RequestEngine } from './lib/request-engine';
-import { verifyAccount } from './lib/verify-account';
+import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/plivo/account';
+import { acquireEngine, releaseEngine } from './lib/limit/account-engines';
+import { text } from './lib/plivo/messages';
+import { PlivoClient } from './lib/plivo/client';
+import type { RedisLog } from './lib/limit/redis-window';
+import type { RequestEngine } from './lib/limit/request-engine';
+import { verifyAccount } from './lib/plivo/verify-account';
 
 const pkg = require('../../package.json') as { name: string; version: string };
 const USER_AGENT = `${pkg.name}/${pkg.version}`;

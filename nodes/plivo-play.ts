@@ -1,10 +1,10 @@
 /** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ConfigError, InputError, NotSentError, PlivoApiError } from './lib/errors';
-import { text, useTranslator } from './lib/messages';
-import { buildCallRequest, type CallRequest, type PlaySettings, type TypedValues } from './lib/play-request';
-import { currentView, errorView, successView, type StatusView } from './lib/status';
-import { typedSettings, type TypedSetting } from './lib/typed-source';
+import { ConfigError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
+import { text, useTranslator } from './lib/plivo/messages';
+import { buildCallRequest, type CallRequest, type PlaySettings, type TypedValues } from './lib/call/play-request';
+import { currentView, errorView, successView, type StatusView } from './lib/call/status';
+import { typedSettings, type TypedSetting } from './lib/call/typed-source';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
 
 interface PlivoPlayDef extends NodeDef, PlaySettings {

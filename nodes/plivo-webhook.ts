@@ -6,8 +6,8 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { PlivoConfigNode } from './plivo-config';
-import { calledUrl, checkWebhook, parsePublicUrl, payloadOf, readBody, WarningLimiter, type RejectReason } from './lib/webhook-request';
-import { NonceCache, type WebhookMethod } from './lib/webhook-signature';
+import { calledUrl, checkWebhook, parsePublicUrl, payloadOf, readBody, WarningLimiter, type RejectReason } from './lib/webhook/request';
+import { NonceCache, type WebhookMethod } from './lib/webhook/signature';
 
 interface PlivoWebhookDef extends NodeDef {
   account?: string;

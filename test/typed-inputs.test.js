@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { helper, playNode, configNode, loadPlayFlow, Outcomes, AUTH_ID, AUTH_TOKEN } = require('./support.js');
-const { buildCallRequest } = require('../dist/nodes/lib/play-request.js');
+const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
 const URL_B = 'https://example.com/b.wav';

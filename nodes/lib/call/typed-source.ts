@@ -2,7 +2,7 @@
  * Which plivo-play settings are read from a typed source (Node-RED's typed inputs) and how
  * each source is named in errors. Reading them needs Node-RED and is the node's job.
  */
-import { text } from './messages';
+import { text } from '../plivo/messages';
 import { TYPED_FIELDS, type TypedField } from './play-request';
 
 /** The types read at each message. Any other type (or none, in flows saved before) is a fixed value. */

@@ -2,8 +2,8 @@
  * What the plivo-play node's status shows, as catalog keys: waiting work first (rate
  * limited, queued), otherwise the last outcome. The node translates and throttles.
  */
-import { ConfigError, InputError, NotSentError, PlivoApiError } from './errors';
-import type { EngineSnapshot } from './request-engine';
+import { ConfigError, InputError, NotSentError, PlivoApiError } from '../plivo/errors';
+import type { EngineSnapshot } from '../limit/request-engine';
 
 export interface StatusView {
   fill: 'red' | 'green' | 'yellow' | 'blue' | 'grey';

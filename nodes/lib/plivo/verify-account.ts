@@ -6,7 +6,7 @@
 import { resolveAccount, parseBaseUrl } from './account';
 import { ConfigError, PlivoApiError } from './errors';
 import { text } from './messages';
-import { PlivoClient } from './plivo-client';
+import { PlivoClient } from './client';
 
 /** What the editor sends for a password it has not been shown. */
 export const PASSWORD_PLACEHOLDER = '__PWRD__';

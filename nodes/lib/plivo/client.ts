@@ -10,7 +10,7 @@ import type { Got, RequestError } from 'got' with { 'resolution-mode': 'import' 
 import type { Account } from './account';
 import { PlivoApiError } from './errors';
 import { text } from './messages';
-import type { PlayBody } from './play-request';
+import type { PlayBody } from '../call/play-request';
 
 export interface PlivoResponse {
   statusCode: number;

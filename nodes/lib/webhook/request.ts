@@ -3,9 +3,9 @@
  * the V3 signature checked, the nonce not seen before. Needs no Node-RED.
  */
 import type { Readable } from 'node:stream';
-import { text } from './messages';
-import { urlOrUndefined } from './url';
-import { NonceCache, parseParams, verifyV3, type WebhookMethod, type WebhookParams } from './webhook-signature';
+import { text } from '../plivo/messages';
+import { urlOrUndefined } from '../plivo/url';
+import { NonceCache, parseParams, verifyV3, type WebhookMethod, type WebhookParams } from './signature';
 
 /** Plivo's call webhooks are a few kilobytes; anything near this is not Plivo. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -13,8 +13,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { AdaptiveLimit } from './adaptive-limit';
-import { NotSentError, PlivoApiError } from './errors';
-import { text } from './messages';
+import { NotSentError, PlivoApiError } from '../plivo/errors';
+import { text } from '../plivo/messages';
 import { decideAfterRateLimit, decideRetry, isRateLimited } from './retry-policy';
 import type { SharedWindow, SharedWindowState } from './shared-window';
 import { SlidingWindow } from './sliding-window';

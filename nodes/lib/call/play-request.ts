@@ -7,9 +7,9 @@
  * read from a typed source (msg, flow, global, env, JSONata) arrives already read, in `typed`,
  * and is validated as a msg.payload value would be, under the name the user gave its source.
  */
-import { InputError } from './errors';
-import { text } from './messages';
-import { urlOrUndefined } from './url';
+import { InputError } from '../plivo/errors';
+import { text } from '../plivo/messages';
+import { urlOrUndefined } from '../plivo/url';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
 const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];

@@ -12,7 +12,7 @@ interface Catalog {
   'plivo-play': { errors: Record<string, unknown> };
 }
 
-const english = (require(path.join(__dirname, '..', 'locales', 'en-US', 'plivo-play.json')) as Catalog)['plivo-play'].errors;
+const english = (require(path.join(__dirname, '..', '..', 'locales', 'en-US', 'plivo-play.json')) as Catalog)['plivo-play'].errors;
 let translator: Translator | undefined;
 
 /** Node-RED's `RED._` for our catalog; it answers undefined for a key it does not know. */
