@@ -1,11 +1,12 @@
 /** plivo-config: a Plivo account's credentials, its API client and its shared request engine. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/plivo/account';
-import { acquireEngine, releaseEngine } from './lib/limit/account-engines';
+import { acquireAccount, releaseAccount } from './lib/plivo/shared-accounts';
 import { text } from './lib/plivo/messages';
 import { PlivoClient } from './lib/plivo/client';
-import type { RedisLog } from './lib/limit/redis-window';
+import type { RedisLog } from './lib/redis/connection';
 import type { RequestEngine } from './lib/limit/request-engine';
+import type { WebhookAccount } from './lib/webhook/request';
 import { verifyAccount } from './lib/plivo/verify-account';
 
 const pkg = require('../../package.json') as { name: string; version: string };
@@ -27,6 +28,8 @@ export interface PlivoAccount {
   client: PlivoClient;
   engine: RequestEngine;
   policy: RequestPolicy;
+  /** What a webhook node needs: the token that signs, and the account's replay guard. */
+  webhook: WebhookAccount;
 }
 
 export interface PlivoConfigNode extends Node<PlivoCredentials> {
@@ -34,8 +37,6 @@ export interface PlivoConfigNode extends Node<PlivoCredentials> {
   baseUrl?: string;
   /** The usable account; throws a ConfigError saying what is wrong otherwise. */
   account(): PlivoAccount;
-  /** The Auth Token, to check webhook signatures; throws a ConfigError when there is none. */
-  signingToken(): string;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -46,7 +47,6 @@ export default function register(RED: NodeAPI): void {
     /** The account, or why it cannot be used (a ConfigError naming what is missing). */
     let account: PlivoAccount | Error;
     let authId = '';
-    let authToken = '';
     const log: RedisLog = (level, message) => RED.log[level](`[plivo-config:${node.name || node.id}] ${message}`);
     try {
       const resolved = resolveAccount({ baseUrl: def.baseUrl, ...node.credentials });
@@ -54,11 +54,12 @@ export default function register(RED: NodeAPI): void {
       const redisUrl = parseRedisUrl(def.redisUrl);
       const redisPassword = node.credentials?.redisPassword || undefined;
       authId = resolved.authId;
-      authToken = resolved.authToken;
+      const shared = acquireAccount(authId, node, policy.limits, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log);
       account = {
         client: new PlivoClient(resolved, { timeoutMs: policy.limits.timeoutMs, userAgent: USER_AGENT }),
-        engine: acquireEngine(authId, node, policy.limits, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log),
+        engine: shared.engine,
         policy,
+        webhook: { authToken: resolved.authToken, replay: shared.replay },
       };
     } catch (error) {
       account = error as Error;
@@ -67,16 +68,12 @@ export default function register(RED: NodeAPI): void {
       if (account instanceof Error) throw account;
       return account;
     };
-    node.signingToken = () => {
-      if (account instanceof Error) throw account;
-      return authToken;
-    };
     node.on('close', (done: () => void) => {
       if (account instanceof Error) {
         done();
         return;
       }
-      void Promise.all([releaseEngine(authId, node, log), account.client.close()]).then(() => done());
+      void Promise.all([releaseAccount(authId, node, log), account.client.close()]).then(() => done());
     });
   }
 
@@ -94,7 +91,9 @@ export default function register(RED: NodeAPI): void {
     const id = typeof body.id === 'string' ? body.id : '';
     const credentials = id ? (RED.nodes.getCredentials(id) as PlivoCredentials | undefined) : undefined;
     const deployed = id ? (RED.nodes.getNode(id) as PlivoConfigNode | null) : null;
-    const stored = credentials ? { authToken: credentials.authToken, baseUrl: deployed?.baseUrl } : undefined;
+    // Only a deployed account node's own token and base URL: never another node's credentials.
+    const isAccount = deployed?.type === 'plivo-config';
+    const stored = isAccount ? { authToken: credentials?.authToken, baseUrl: deployed.baseUrl } : undefined;
     verifyAccount(body, stored, USER_AGENT).then(
       (result) => res.json(result),
       () => res.status(500).json({ ok: false, message: text('verify-failed') }),

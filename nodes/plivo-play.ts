@@ -5,6 +5,7 @@ import { text, useTranslator } from './lib/plivo/messages';
 import { buildCallRequest, type CallRequest, type PlaySettings, type TypedValues } from './lib/call/play-request';
 import { currentView, errorView, successView, type StatusView } from './lib/call/status';
 import { typedSettings, type TypedSetting } from './lib/call/typed-source';
+import { StatusThrottle } from './lib/status-throttle';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
 
 interface PlivoPlayDef extends NodeDef, PlaySettings {
@@ -17,8 +18,6 @@ type Done = (error?: Error) => void;
 
 /** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
 const CLOSE_GRACE_MS = 10_000;
-/** Status updates at most this often, so a burst does not flood the editor (or cost a translation per message). */
-const STATUS_INTERVAL_MS = 250;
 
 export default function register(RED: NodeAPI): void {
   /** Status texts without parameters, translated once: the runtime's language does not change. */
@@ -65,14 +64,10 @@ export default function register(RED: NodeAPI): void {
     let lastOutcome: StatusView | undefined;
     if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
     else if (!account) lastOutcome = { fill: 'red', shape: 'ring', key: 'account-error' };
-    let statusTimer: NodeJS.Timeout | undefined;
-    let statusShownAt = 0;
-    let closed = false;
+    // Throttled, so a burst does not flood the editor (or cost a translation per message).
+    const status = new StatusThrottle(showStatus);
 
     function showStatus(): void {
-      statusTimer = undefined;
-      if (closed) return;
-      statusShownAt = Date.now();
       const snapshot = account?.engine.snapshot(node);
       const view = snapshot ? currentView(snapshot, lastOutcome) : lastOutcome;
       if (view === undefined) {
@@ -80,33 +75,19 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       node.status({ fill: view.fill, shape: view.shape, text: statusText(view) });
-      if (view.key === 'rate-limited') {
-        statusTimer = setTimeout(showStatus, 1000);
-      }
-    }
-
-    /** Shows the status now if the node has been quiet, else once the interval is up. */
-    function scheduleStatus(): void {
-      if (statusTimer !== undefined || closed) return;
-      const wait = statusShownAt + STATUS_INTERVAL_MS - Date.now();
-      if (wait <= 0) showStatus();
-      else statusTimer = setTimeout(showStatus, wait);
+      if (view.key === 'rate-limited') status.refreshIn(1000);
     }
 
     /** An outcome shows at once when nothing else waits; in a burst it waits its turn. */
     function settleStatus(view: StatusView): void {
       lastOutcome = view;
       const snapshot = account?.engine.snapshot(node);
-      if (snapshot && snapshot.queued + snapshot.inFlight > 0) {
-        scheduleStatus();
-        return;
-      }
-      clearTimeout(statusTimer);
-      showStatus();
+      if (snapshot && snapshot.queued + snapshot.inFlight > 0) status.request();
+      else status.now();
     }
 
-    showStatus();
-    const unsubscribe = account?.engine.subscribe(scheduleStatus);
+    status.now();
+    const unsubscribe = account?.engine.subscribe(() => status.request());
 
     function fail(msg: NodeMessageInFlow, error: Error, send: Send, done: Done): void {
       const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
@@ -209,8 +190,7 @@ export default function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
-      clearTimeout(statusTimer);
+      status.stop();
       unsubscribe?.();
       if (!account) {
         done();

@@ -1,13 +1,17 @@
 /**
  * plivo-webhook: serves a path on Node-RED's http server (as `http in` does) and lets through
- * only requests Plivo signed for it with the account's Auth Token. Node-RED glue only: the
- * checks are in lib/webhook-request.ts and lib/webhook-signature.ts.
+ * only requests Plivo signed for this node's URL with the account's Auth Token, each once.
+ * Node-RED glue only: the checks are in lib/webhook/.
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import type { Request, Response, RequestHandler } from 'express';
 import type { PlivoConfigNode } from './plivo-config';
-import { calledUrl, checkWebhook, parsePublicUrl, payloadOf, readBody, WarningLimiter, type RejectReason } from './lib/webhook/request';
-import { NonceCache, type WebhookMethod } from './lib/webhook/signature';
+import { StatusThrottle } from './lib/status-throttle';
+import {
+  checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, readBody, routePath, signatureHeaders, WarningLimiter,
+  type RejectReason, type WebhookAccount,
+} from './lib/webhook/request';
+import type { WebhookMethod } from './lib/webhook/signature';
 
 interface PlivoWebhookDef extends NodeDef {
   account?: string;
@@ -17,6 +21,17 @@ interface PlivoWebhookDef extends NodeDef {
   answerXml?: string;
 }
 
+type Refusal = RejectReason | 'no-token' | 'failed';
+
+/** What the sender is told: the status and a word, never the reason (that goes to the log). */
+const ANSWERS: Partial<Record<Refusal, [number, string]>> = {
+  'no-token': [500, 'Webhook not configured'],
+  failed: [500, 'Internal Server Error'],
+  'bad-host': [400, 'Bad Request'],
+  'bad-scheme': [400, 'Bad Request'],
+  'body-too-large': [413, 'Payload Too Large'],
+};
+
 /** The form body: read here, or as a body parser installed before this node's route left it. */
 function bodyOf(req: Request): Promise<string | undefined> {
   const parsed = (req as Request & { _body?: boolean }).body as unknown;
@@ -25,6 +40,11 @@ function bodyOf(req: Request): Promise<string | undefined> {
   const pairs = Object.entries((parsed ?? {}) as Record<string, unknown>)
     .flatMap(([name, value]) => [value].flat().map((one) => [name, String(one)]));
   return Promise.resolve(new URLSearchParams(pairs).toString());
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -52,74 +72,79 @@ export default function register(RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'ring', text: 'plivo-webhook.status.bad-public-url' });
       return;
     }
+    const route = routePath(RED.settings.httpNodeRoot, path);
     const answerXml = (def.answerXml ?? '').trim();
     const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
-    const nonces = new NonceCache();
     const warnings = new WarningLimiter();
     const counts = { accepted: 0, rejected: 0 };
-    const showCounts = () => node.status({
+    const status = new StatusThrottle(() => node.status({
       fill: counts.rejected > 0 ? 'yellow' : 'green',
       shape: 'dot',
       text: t('status.counts', counts),
-    });
+    }));
     node.status(configNode ? {} : { fill: 'red', shape: 'ring', text: 'plivo-webhook.status.no-account' });
 
-    const reject = (res: Response, reason: RejectReason | 'no-token', detail = '') => {
+    const refuse = (res: Response, reason: Refusal, detail = '') => {
       counts.rejected += 1;
-      showCounts();
+      status.request();
       warnings.offer(Date.now(), (heldBack) => node.warn(t(`reject.${reason}`, { path, detail })
         + (heldBack > 0 ? ` ${t('reject.held-back', { count: heldBack })}` : '')));
-      if (reason === 'no-token') res.status(500).type('text/plain').send('Webhook not configured');
-      else res.status(403).type('text/plain').send('Forbidden');
+      if (res.headersSent) return;
+      const [code, word] = ANSWERS[reason] ?? [403, 'Forbidden'];
+      // Closed, not kept alive: whatever the sender still has of its body is never read.
+      res.set('Connection', 'close').status(code).type('text/plain').send(word);
     };
 
     const handle = async (req: Request, res: Response) => {
-      let token: string;
+      let account: WebhookAccount;
       try {
         if (!configNode) throw new Error(t('errors.no-account'));
-        token = configNode.signingToken();
+        account = configNode.account().webhook;
       } catch (error) {
-        req.resume();
-        reject(res, 'no-token', (error as Error).message);
+        refuse(res, 'no-token', (error as Error).message);
         return;
       }
-      const body = method === 'POST' ? await bodyOf(req) : '';
+      const headers = signatureHeaders(
+        header(req, 'x-plivo-signature-v3'), header(req, 'x-plivo-signature-ma-v3'), header(req, 'x-plivo-signature-v3-nonce'));
+      if ('reason' in headers) {
+        refuse(res, headers.reason);
+        return;
+      }
+      const url = checkedUrl({ publicUrl, protocol: req.protocol, host: req.headers.host, routePath: route, originalUrl: req.originalUrl });
+      if (typeof url !== 'string') {
+        refuse(res, url.reason);
+        return;
+      }
+      // A body announced as too large is refused before a byte of it is read.
+      const announced = Number(req.headers['content-length'] ?? 0);
+      const body = method === 'GET' ? '' : announced > MAX_BODY_BYTES ? undefined : await bodyOf(req);
       if (body === undefined) {
-        reject(res, 'body-too-large');
+        refuse(res, 'body-too-large');
         return;
       }
-      const header = (name: string) => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value.join(',') : value;
-      };
-      const check = checkWebhook({
-        method,
-        url: calledUrl(publicUrl, req.protocol, req.headers.host, req.originalUrl),
-        signatures: header('x-plivo-signature-v3'),
-        nonce: header('x-plivo-signature-v3-nonce'),
-        body,
-      }, token, nonces, Date.now());
+      const check = await checkWebhook({ method, url, headers, body }, account, Date.now());
       if ('reason' in check) {
-        reject(res, check.reason);
+        refuse(res, check.reason);
         return;
       }
       counts.accepted += 1;
-      showCounts();
+      status.request();
       Object.defineProperty(req, 'headers', { value: req.headers, enumerable: true });
       const msg: Record<string, unknown> = { _msgid: RED.util.generateId(), req, payload: payloadOf(check.params) };
       if (answerXml) res.status(200).type('application/xml').send(answerXml);
       else msg.res = { _res: res };
       node.send(msg);
     };
-    const handler: RequestHandler = (req, res, next: NextFunction) => {
-      handle(req, res).catch(next);
+    const handler: RequestHandler = (req, res) => {
+      handle(req, res).catch((error: Error) => refuse(res, 'failed', error.message));
     };
     const middleware = RED.settings.httpNodeMiddleware as RequestHandler | RequestHandler[] | undefined;
     const before = typeof middleware === 'function' || Array.isArray(middleware) ? [middleware].flat() : [];
-    const route = method === 'GET' ? RED.httpNode.get.bind(RED.httpNode) : RED.httpNode.post.bind(RED.httpNode);
-    route(path, ...before, handler);
+    const routeOn = method === 'GET' ? RED.httpNode.get.bind(RED.httpNode) : RED.httpNode.post.bind(RED.httpNode);
+    routeOn(path, ...before, handler);
 
     node.on('close', () => {
+      status.stop();
       const stack = (RED.httpNode as unknown as { _router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } })._router.stack;
       for (let i = stack.length - 1; i >= 0; i -= 1) {
         const layer = stack[i].route;

@@ -6,7 +6,8 @@ const { decideRetry, decideAfterRateLimit, parseRetryAfter, backoffMs } = requir
 const { AdaptiveLimit } = require('../dist/nodes/lib/limit/adaptive-limit.js');
 const { RequestEngine } = require('../dist/nodes/lib/limit/request-engine.js');
 const { currentView } = require('../dist/nodes/lib/call/status.js');
-const { acquireEngine, releaseEngine } = require('../dist/nodes/lib/limit/account-engines.js');
+const { acquireAccount, releaseAccount } = require('../dist/nodes/lib/plivo/shared-accounts.js');
+const acquireEngine = (...args) => acquireAccount(...args).engine;
 const { PlivoApiError, NotSentError } = require('../dist/nodes/lib/plivo/errors.js');
 
 const LIMITS = { rateLimit: 1000, rateWindowMs: 1000, concurrency: 3, queueLimit: 100, timeoutMs: 1000 };
@@ -371,10 +372,10 @@ describe('one engine per Auth ID', () => {
     assert.equal(engineA, engineB);
     assert.equal(engineA.snapshot(a).limit, 100, 'the strictest limit');
     assert.notEqual(acquireEngine('MAOTHER', a, LIMITS, undefined, noLog), engineA);
-    releaseEngine('MASHARED', a, noLog);
-    releaseEngine('MASHARED', b, noLog);
+    releaseAccount('MASHARED', a, noLog);
+    releaseAccount('MASHARED', b, noLog);
     assert.equal(acquireEngine('MASHARED', a, LIMITS, undefined, noLog), engineA, 'kept across a redeploy, with its history');
-    releaseEngine('MASHARED', a, noLog);
-    releaseEngine('MAOTHER', a, noLog);
+    releaseAccount('MASHARED', a, noLog);
+    releaseAccount('MAOTHER', a, noLog);
   });
 });

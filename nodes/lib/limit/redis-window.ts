@@ -9,10 +9,11 @@
  *   still in flight (scored past that) leaves a window after its answer, which may come now;
  * - release (the answer came): score the slots now + window, the local window's semantics.
  *
- * ioredis is loaded only here, and this module only when an account sets a Redis URL.
+ * Replies are checked: anything but the counts and waits asked for counts as Redis failing.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
+import { closeRedis, connectRedis, CONNECT_WAIT_MS, showRedisUrl, withoutPassword, type RedisLog, type RedisSettings } from '../redis/connection';
 import type { Grant, SharedWindow, SharedWindowState } from './shared-window';
 
 const ACQUIRE = `
@@ -46,30 +47,27 @@ if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
 return 0
 `;
 
-/** A command that takes longer than this counts as Redis failing: the local window takes over. */
-const COMMAND_TIMEOUT_MS = 1_000;
-/** How long the first connection may take before the local window takes over. */
-const CONNECT_WAIT_MS = 3_000;
 /** After a failed command on a live connection, how long before Redis is tried again. */
 const RETRY_AFTER_FAILURE_MS = 2_000;
 
 interface ScriptCommands {
-  plivoAcquire(key: string, limit: number, wanted: number, holdMs: number, prefix: string, windowMs: number): Promise<[number, number]>;
+  plivoAcquire(key: string, limit: number, wanted: number, holdMs: number, prefix: string, windowMs: number): Promise<unknown>;
   plivoRelease(key: string, windowMs: number, ...slots: string[]): Promise<number>;
 }
 
-export interface RedisSettings {
-  /** redis:// or rediss:// URL, without a password. */
-  url: string;
-  password?: string;
-}
+export type { RedisLog, RedisSettings };
 
-export type RedisLog = (level: 'info' | 'warn', message: string) => void;
-
-/** The URL as it may be shown: scheme, host, port and database. */
-export function showRedisUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+/**
+ * The acquire script's answer as [granted, waitMs], when it is one: whole numbers, at most
+ * `wanted` slots and a wait of at most a window. Else undefined: a broken or foreign server
+ * must not make this runtime allocate millions of slots or ask again in a tight loop.
+ */
+export function checkedGrant(reply: unknown, wanted: number, windowMs: number): [number, number] | undefined {
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined;
+  const [granted, waitMs] = reply as unknown[];
+  if (!Number.isSafeInteger(granted) || (granted as number) < 0 || (granted as number) > wanted) return undefined;
+  if (!Number.isSafeInteger(waitMs) || (waitMs as number) < 0 || (waitMs as number) > windowMs) return undefined;
+  return [granted as number, waitMs as number];
 }
 
 export class RedisWindow implements SharedWindow {
@@ -91,20 +89,11 @@ export class RedisWindow implements SharedWindow {
   private closed = false;
 
   constructor(authId: string, settings: RedisSettings, log: RedisLog) {
-    const { Redis } = require('ioredis') as typeof import('ioredis');
     this.key = `plivo-play:window:${authId}`;
     this.shown = showRedisUrl(settings.url);
     this.password = settings.password;
     this.log = log;
-    this.client = new Redis(settings.url, {
-      password: settings.password,
-      // Fail at once while disconnected: the local window takes over instead of waiting.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      connectTimeout: CONNECT_WAIT_MS,
-      retryStrategy: (times: number) => Math.min(times * 250, 2_000),
-    }) as RedisClient & ScriptCommands;
+    this.client = connectRedis(settings) as RedisClient & ScriptCommands;
     this.client.defineCommand('plivoAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     this.client.defineCommand('plivoRelease', { numberOfKeys: 1, lua: RELEASE });
     this.client.on('ready', () => this.up());
@@ -117,7 +106,10 @@ export class RedisWindow implements SharedWindow {
     this.sequence += 1;
     const prefix = `${this.prefix}:${this.sequence}:`;
     try {
-      const [granted, waitMs] = await this.client.plivoAcquire(this.key, limit, count, Math.ceil(holdMs), prefix, Math.ceil(windowMs));
+      const reply = await this.client.plivoAcquire(this.key, limit, count, Math.ceil(holdMs), prefix, Math.ceil(windowMs));
+      const grant = checkedGrant(reply, count, Math.ceil(windowMs));
+      if (!grant) throw new Error(`unexpected answer to the limit script: ${JSON.stringify(reply)?.slice(0, 60)}`);
+      const [granted, waitMs] = grant;
       return { slots: Array.from({ length: granted }, (_, i) => `${prefix}${i + 1}`), waitMs };
     } catch (error) {
       this.down(error as Error);
@@ -152,11 +144,7 @@ export class RedisWindow implements SharedWindow {
       this.flushReleases();
     }
     this.listeners.clear();
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await closeRedis(this.client);
   }
 
   private flushReleases(): void {
@@ -183,7 +171,7 @@ export class RedisWindow implements SharedWindow {
     if (this.closed) return;
     clearTimeout(this.connectTimer);
     if (this.state === 'down') return;
-    this.log('warn', `Redis at ${this.shown} cannot be used (${this.safe(error.message)}): this Node-RED keeps the account's limit on its own, slowing down when Plivo answers 429, until Redis is back`);
+    this.log('warn', `Redis at ${this.shown} cannot be used (${withoutPassword(error.message, this.password)}): this Node-RED keeps the account's limit on its own, slowing down when Plivo answers 429, until Redis is back`);
     this.setState('down');
   }
 
@@ -193,11 +181,6 @@ export class RedisWindow implements SharedWindow {
     this.retryTimer = setTimeout(() => {
       if (this.client.status === 'ready') this.up();
     }, RETRY_AFTER_FAILURE_MS);
-  }
-
-  /** An error text with the password, should a library ever echo it, taken out. */
-  private safe(message: string): string {
-    return this.password ? message.split(this.password).join('***') : message;
   }
 
   private setState(state: SharedWindowState): void {

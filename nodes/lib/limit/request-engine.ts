@@ -1,7 +1,7 @@
 /**
  * One account's request engine: a bounded queue in front of a strict sliding-window rate
  * limit and a concurrency cap, with retries that count against the limit. Shared by every
- * node that uses the same Auth ID (see account-engines.ts).
+ * node that uses the same Auth ID (see plivo/shared-accounts.ts).
  *
  * The window's limit is this runtime's share (adaptive-limit.ts): the configured limit until
  * 429s show that others use the account too. With a shared window (Redis), slots come from it

@@ -4,7 +4,7 @@
  */
 import { ConfigError, describe } from './errors';
 import { text as message } from './messages';
-import { urlOrUndefined } from './url';
+import { urlOrUndefined, withoutUserInfo } from './url';
 import type { EngineLimits, TaskPolicy } from '../limit/request-engine';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
@@ -71,7 +71,7 @@ export function parseBaseUrl(value: unknown): string {
   const raw = text(value) || DEFAULT_BASE_URL;
   const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError(describe('base-url-invalid', {}, raw));
+    throw new ConfigError(describe('base-url-invalid', {}, withoutUserInfo(raw)));
   }
   if (url.username || url.password) {
     throw new ConfigError(message('base-url-credentials'));
@@ -118,7 +118,7 @@ export function parseRedisUrl(value: unknown): string | undefined {
   const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.search || url.hash
     || !/^\/?([0-9]+)?$/.test(url.pathname)) {
-    throw new ConfigError(describe('redis-url-invalid', {}, url?.password ? raw.replace(url.password, '***') : raw));
+    throw new ConfigError(describe('redis-url-invalid', {}, withoutUserInfo(raw)));
   }
   if (url.password) {
     throw new ConfigError(message('redis-url-password'));

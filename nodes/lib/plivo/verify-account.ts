@@ -3,7 +3,7 @@
  * (GET /v1/Account/{auth_id}/) with the values in the dialog, saved or not.
  * The answer never contains the token.
  */
-import { resolveAccount, parseBaseUrl } from './account';
+import { DEFAULT_BASE_URL, resolveAccount, parseBaseUrl } from './account';
 import { ConfigError, PlivoApiError } from './errors';
 import { text } from './messages';
 import { PlivoClient } from './client';
@@ -18,7 +18,7 @@ export interface VerifyInput {
   baseUrl?: unknown;
 }
 
-/** The deployed account node's token and base URL, when the dialog edits one. */
+/** The deployed account node's token and base URL, when the dialog edits a deployed plivo-config node. */
 export interface StoredAccount {
   authToken?: string;
   baseUrl?: unknown;
@@ -28,10 +28,24 @@ export type VerifyResult =
   | { ok: true; name: string; authId: string }
   | { ok: false; message: string; statusCode?: number };
 
-export async function verifyAccount(input: VerifyInput, stored: StoredAccount | undefined, userAgent: string): Promise<VerifyResult> {
+const blank = (value: unknown) => typeof value !== 'string' || value.trim() === '';
+
+export async function verifyAccount(
+  input: VerifyInput,
+  stored: StoredAccount | undefined,
+  userAgent: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<VerifyResult> {
   let client: PlivoClient | undefined;
   try {
     let authToken = input.authToken;
+    // A blank token falls back to PLIVO_AUTH_TOKEN: that one goes only to Plivo or where the deployed node sends it.
+    if (blank(authToken) && !blank(env.PLIVO_AUTH_TOKEN)) {
+      const baseUrl = parseBaseUrl(input.baseUrl);
+      if (baseUrl !== DEFAULT_BASE_URL && (stored === undefined || baseUrl !== parseBaseUrl(stored.baseUrl))) {
+        throw new ConfigError(text('env-token-base-url', { baseUrl: DEFAULT_BASE_URL }));
+      }
+    }
     if (authToken === PASSWORD_PLACEHOLDER) {
       if (!stored?.authToken) {
         throw new ConfigError(text('no-saved-token'));
@@ -42,7 +56,7 @@ export async function verifyAccount(input: VerifyInput, stored: StoredAccount | 
       }
       authToken = stored.authToken;
     }
-    const account = resolveAccount({ authId: input.authId, authToken, baseUrl: input.baseUrl });
+    const account = resolveAccount({ authId: input.authId, authToken, baseUrl: input.baseUrl }, env);
     client = new PlivoClient(account, { timeoutMs: VERIFY_TIMEOUT_MS, userAgent });
     const { body } = await client.request('GET', '');
     const name = typeof body === 'object' && body !== null && typeof (body as { name?: unknown }).name === 'string'

@@ -1,48 +1,117 @@
 /**
- * Whether a request to the plivo-webhook node's path is Plivo's: the body read within a limit,
- * the V3 signature checked, the nonce not seen before. Needs no Node-RED.
+ * Whether a request to a plivo-webhook node is Plivo's, in the order that makes refusing
+ * cheap: the signature headers (before any body is read), the URL the node checks (built only
+ * from what it trusts), the body within a limit, the signature, and last the replay guard.
+ * Needs no Node-RED.
  */
 import type { Readable } from 'node:stream';
 import { text } from '../plivo/messages';
-import { urlOrUndefined } from '../plivo/url';
-import { NonceCache, parseParams, verifyV3, type WebhookMethod, type WebhookParams } from './signature';
+import { urlOrUndefined, withoutUserInfo } from '../plivo/url';
+import type { ReplayGuard } from './replay-guard';
+import { matchingSignature, parseParams, type WebhookMethod, type WebhookParams } from './signature';
 
 /** Plivo's call webhooks are a few kilobytes; anything near this is not Plivo. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
-const NONCE = /^[\x21-\x7e]{1,256}$/;
+/** Plivo's nonces are 20 digits; letters and digits are allowed, nothing that could join signed text. */
+const NONCE = /^[A-Za-z0-9]{1,64}$/;
+/** Plivo sends one signature per header; a few more are allowed, not an unbounded list. */
+const MAX_SIGNATURES = 8;
+/** A DNS name or IPv4 address, or an IPv6 address in brackets, then an optional port: nothing else. */
+const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::([0-9]{1,5}))?$/;
 
-export type RejectReason = 'no-signature' | 'malformed-signature' | 'bad-signature' | 'replayed-nonce' | 'body-too-large';
+export type RejectReason =
+  | 'no-signature' | 'malformed-signature' | 'bad-host' | 'bad-scheme' | 'body-too-large' | 'no-parameters' | 'bad-signature' | 'replayed';
 
-export interface WebhookRequest {
+export type Refusal = { reason: RejectReason };
+
+/** The signatures and nonce of a request, as Plivo sends them. */
+export interface SignatureHeaders {
+  candidates: string[];
+  nonce: string;
+}
+
+/**
+ * X-Plivo-Signature-V3 and X-Plivo-Signature-Ma-V3 (each a comma-separated list) and the nonce,
+ * checked for form before anything else is done with the request.
+ */
+export function signatureHeaders(v3: string | undefined, maV3: string | undefined, nonce: string | undefined): SignatureHeaders | Refusal {
+  const lists = [v3, maV3].map((list) => list?.trim() ?? '').filter((list) => list !== '');
+  const trimmedNonce = nonce?.trim() ?? '';
+  if (lists.length === 0 || trimmedNonce === '') return { reason: 'no-signature' };
+  const candidates = lists.flatMap((list) => list.split(',', MAX_SIGNATURES + 1)).map((one) => one.trim());
+  if (candidates.length > MAX_SIGNATURES || !candidates.every((one) => SIGNATURE.test(one)) || !NONCE.test(trimmedNonce)) {
+    return { reason: 'malformed-signature' };
+  }
+  return { candidates, nonce: trimmedNonce };
+}
+
+/** The Host header when it is a valid `host[:port]` and nothing else; else undefined. */
+export function validHost(value: string | undefined): string | undefined {
+  if (value === undefined || value.length > 260) return undefined;
+  const match = HOST.exec(value);
+  if (!match || (match[1] !== undefined && Number(match[1]) > 65535)) return undefined;
+  return value;
+}
+
+export interface UrlParts {
+  /** The Public URL setting, parsed; undefined when blank. */
+  publicUrl: string | undefined;
+  /** The scheme of the connection, as Express gives it (X-Forwarded-Proto only when `trust proxy` says so). */
+  protocol: string;
+  host: string | undefined;
+  /** The route this node serves, with httpNodeRoot: `/plivo/answer`, `/red/plivo/answer`. */
+  routePath: string;
+  /** The request target as received; only its query string is used. */
+  originalUrl: string;
+}
+
+/**
+ * The URL this node checks a signature against: the Public URL or the scheme and Host as
+ * received, then always this node's own route (no header can change the path), then the query.
+ */
+export function checkedUrl(parts: UrlParts): string | Refusal {
+  const queryAt = parts.originalUrl.indexOf('?');
+  const query = queryAt === -1 ? '' : parts.originalUrl.slice(queryAt);
+  if (parts.publicUrl !== undefined) return `${parts.publicUrl}${parts.routePath}${query}`;
+  if (parts.protocol !== 'http' && parts.protocol !== 'https') return { reason: 'bad-scheme' };
+  const host = validHost(parts.host);
+  if (host === undefined) return { reason: 'bad-host' };
+  return `${parts.protocol}://${host}${parts.routePath}${query}`;
+}
+
+export interface SignedRequest {
   method: WebhookMethod;
-  /** The URL Plivo called: scheme, host, path and query. */
+  /** From checkedUrl. */
   url: string;
-  signatures: string | undefined;
-  nonce: string | undefined;
+  headers: SignatureHeaders;
   /** The form body of a POST ('' for GET). */
   body: string;
 }
 
-export type WebhookCheck = { params: WebhookParams } | { reason: RejectReason };
-
-export function checkWebhook(request: WebhookRequest, authToken: string, nonces: NonceCache, now: number): WebhookCheck {
-  const signatures = request.signatures?.trim() ?? '';
-  const nonce = request.nonce?.trim() ?? '';
-  if (signatures === '' || nonce === '') return { reason: 'no-signature' };
-  if (!NONCE.test(nonce) || !signatures.split(',').every((one) => SIGNATURE.test(one.trim()))) {
-    return { reason: 'malformed-signature' };
-  }
-  const postParams = request.method === 'POST' ? parseParams(request.body) : {};
-  if (!verifyV3(authToken, request.method, request.url, postParams, nonce, signatures)) return { reason: 'bad-signature' };
-  // Only signed nonces are recorded: unsigned junk cannot fill the cache.
-  if (nonces.seen(nonce, now)) return { reason: 'replayed-nonce' };
-  const queryParams = parseParams(new URL(request.url).search);
-  return { params: request.method === 'POST' ? postParams : queryParams };
+/** What the account gives a webhook node. */
+export interface WebhookAccount {
+  authToken: string;
+  replay: ReplayGuard;
 }
 
-/** Reads a request body as text; undefined when it is longer than `limit` bytes. */
+/** The request's parameters when Plivo signed it for this URL and it was not seen before. */
+export async function checkWebhook(request: SignedRequest, account: WebhookAccount, now: number): Promise<{ params: WebhookParams } | Refusal> {
+  const postParams = request.method === 'POST' ? parseParams(request.body) : {};
+  // Without POST parameters Plivo's scheme signs the URL alone, as for GET: a GET's signature must not pass as a POST.
+  if (request.method === 'POST' && Object.keys(postParams).length === 0) return { reason: 'no-parameters' };
+  const { candidates, nonce } = request.headers;
+  const matched = matchingSignature(account.authToken, request.method, request.url, postParams, nonce, candidates);
+  if (matched === undefined) return { reason: 'bad-signature' };
+  if (!(await account.replay.firstTime(matched, now))) return { reason: 'replayed' };
+  return { params: request.method === 'POST' ? postParams : parseParams(new URL(request.url).search) };
+}
+
+/**
+ * Reads a request body as text; undefined as soon as it is longer than `limit` bytes, without
+ * reading on (the caller answers and closes the connection).
+ */
 export function readBody(stream: Readable, limit = MAX_BODY_BYTES): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -52,7 +121,7 @@ export function readBody(stream: Readable, limit = MAX_BODY_BYTES): Promise<stri
       if (length > limit) {
         stream.off('data', onData);
         stream.off('end', onEnd);
-        stream.resume();
+        stream.pause();
         resolve(undefined);
         return;
       }
@@ -73,22 +142,23 @@ export function payloadOf(params: WebhookParams): Record<string, string | string
 }
 
 /**
- * The public base URL setting: scheme and host (and port), optionally a path prefix; undefined
- * when blank. Throws with the reason when it is not an absolute http(s) URL.
+ * The Public URL setting: scheme and host (and port), optionally a path prefix a proxy adds;
+ * undefined when blank. Throws with the reason when it is not an absolute http(s) URL.
  */
 export function parsePublicUrl(value: unknown): string | undefined {
   const raw = typeof value === 'string' ? value.trim() : '';
   if (raw === '') return undefined;
   const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
-    throw new Error(text('public-url-invalid', { value: raw }));
+    throw new Error(text('public-url-invalid', { value: withoutUserInfo(raw) }));
   }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** The URL Plivo called: the public base URL, or the scheme and Host the request came with, then its path and query. */
-export function calledUrl(publicUrl: string | undefined, protocol: string, host: string | undefined, originalUrl: string): string {
-  return `${publicUrl ?? `${protocol}://${host ?? 'localhost'}`}${originalUrl}`;
+/** The path a node serves under httpNodeRoot (`/` or `/red/`, as Node-RED formats it). */
+export function routePath(httpNodeRoot: unknown, path: string): string {
+  const root = typeof httpNodeRoot === 'string' ? httpNodeRoot.replace(/\/+$/, '') : '';
+  return `${root}${path}`;
 }
 
 /**

@@ -6,7 +6,9 @@
  *   as name and value run together, names sorted (`https://host/path?CallUUIDabcFrom123`);
  *   with no POST parameters, as GET;
  * then `.` and the nonce; base64. A parameter given more than once has its values sorted.
- * Several signatures may come, comma-separated: one match is enough.
+ * Plivo sends two headers, X-Plivo-Signature-V3 (the token of the account or subaccount that
+ * owns the application) and X-Plivo-Signature-Ma-V3 (the main account's token), each a
+ * comma-separated list: one match with the configured token is enough.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -48,40 +50,17 @@ export function signV3(authToken: string, method: WebhookMethod, url: string, po
   return createHmac('sha256', authToken).update(`${signedText(method, url, postParams)}.${nonce}`).digest('base64');
 }
 
-/** True when one of the comma-separated `signatures` is the one for this request; compared in constant time. */
-export function verifyV3(authToken: string, method: WebhookMethod, url: string, postParams: WebhookParams, nonce: string, signatures: string): boolean {
+/**
+ * The signature among `candidates` that is the one for this request, compared in constant
+ * time; undefined when none is. The one that matched is what a replay would repeat.
+ */
+export function matchingSignature(authToken: string, method: WebhookMethod, url: string, postParams: WebhookParams, nonce: string, candidates: readonly string[]): string | undefined {
   const expected = Buffer.from(signV3(authToken, method, url, postParams, nonce));
-  let matched = false;
-  for (const candidate of signatures.split(',')) {
-    const given = Buffer.from(candidate.trim());
+  let matched: string | undefined;
+  for (const candidate of candidates) {
+    const given = Buffer.from(candidate);
     // Every candidate is compared, so the time taken does not say which one matched.
-    if (given.length === expected.length && timingSafeEqual(given, expected)) matched = true;
+    if (given.length === expected.length && timingSafeEqual(given, expected)) matched = candidate;
   }
   return matched;
-}
-
-/**
- * Nonces of accepted requests, each kept `ttlMs` (a replay within that time is refused), at
- * most `capacity` of them: when full, the oldest goes first, so memory stays bounded even
- * under a flood of validly signed requests.
- */
-export class NonceCache {
-  private readonly seenAt = new Map<string, number>();
-
-  constructor(private readonly ttlMs = 10 * 60_000, private readonly capacity = 100_000) {}
-
-  /** Records `nonce`; true when it was already seen within the time kept. */
-  seen(nonce: string, now: number): boolean {
-    for (const [old, at] of this.seenAt) {
-      if (now - at < this.ttlMs && this.seenAt.size < this.capacity) break;
-      this.seenAt.delete(old);
-    }
-    if (this.seenAt.has(nonce)) return true;
-    this.seenAt.set(nonce, now);
-    return false;
-  }
-
-  get size(): number {
-    return this.seenAt.size;
-  }
 }

@@ -1,0 +1,95 @@
+/**
+ * What the runtime keeps per Auth ID: Plivo's limit is per account, so every config node with
+ * the same Auth ID (and every node using them) shares one RequestEngine; when users disagree,
+ * the strictest limits apply. Every webhook node of the account shares one ReplayGuard.
+ *
+ * Both outlive their last user: after a redeploy the new nodes inherit the recent request
+ * history (a redeploy cannot burst past the limit) and the signatures already accepted (a
+ * redeploy cannot reopen a replay). Their Redis connections do not: they close with the last
+ * user that set one, so nothing keeps the process alive.
+ */
+import { showRedisUrl, type RedisLog, type RedisSettings } from '../redis/connection';
+import { RedisWindow } from '../limit/redis-window';
+import { RequestEngine, type EngineLimits } from '../limit/request-engine';
+import { RedisSeenSignatures, ReplayGuard } from '../webhook/replay-guard';
+
+interface User {
+  limits: EngineLimits;
+  redis: RedisSettings | undefined;
+}
+
+export interface SharedAccount {
+  engine: RequestEngine;
+  replay: ReplayGuard;
+}
+
+interface Shared extends SharedAccount {
+  users: Map<object, User>;
+  redis?: { settings: RedisSettings; window: RedisWindow; seen: RedisSeenSignatures };
+}
+
+const accounts = new Map<string, Shared>();
+
+function strictest(users: Iterable<User>): EngineLimits | undefined {
+  let result: EngineLimits | undefined;
+  for (const { limits } of users) {
+    result = result === undefined ? { ...limits } : {
+      rateLimit: Math.min(result.rateLimit, limits.rateLimit),
+      rateWindowMs: Math.max(result.rateWindowMs, limits.rateWindowMs),
+      concurrency: Math.min(result.concurrency, limits.concurrency),
+      queueLimit: Math.min(result.queueLimit, limits.queueLimit),
+      timeoutMs: Math.max(result.timeoutMs, limits.timeoutMs),
+    };
+  }
+  return result;
+}
+
+const sameRedis = (a: RedisSettings, b: RedisSettings) => a.url === b.url && a.password === b.password;
+
+/**
+ * Opens, keeps or closes the account's Redis connections (the limit's window, the seen
+ * signatures) to match the first user that sets one. Resolves when those it closed have disconnected.
+ */
+function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void> {
+  const users = [...shared.users.values()].filter((user) => user.redis !== undefined);
+  const wanted = users[0]?.redis;
+  if (users.some((user) => !sameRedis(user.redis as RedisSettings, wanted as RedisSettings))) {
+    log('warn', `account nodes with Auth ID ${authId} set different Redis settings; using ${showRedisUrl((wanted as RedisSettings).url)}`);
+  }
+  if (shared.redis && wanted && sameRedis(shared.redis.settings, wanted)) return Promise.resolve();
+  const old = shared.redis;
+  const closed = old ? Promise.all([old.window.close(), old.seen.close()]).then(() => undefined) : Promise.resolve();
+  shared.redis = wanted
+    ? { settings: wanted, window: new RedisWindow(authId, wanted, log), seen: new RedisSeenSignatures(authId, wanted, log) }
+    : undefined;
+  shared.engine.setSharedWindow(shared.redis?.window);
+  shared.replay.useRedis(shared.redis?.seen);
+  return closed;
+}
+
+export function acquireAccount(
+  authId: string,
+  user: object,
+  limits: EngineLimits,
+  redis: RedisSettings | undefined,
+  log: RedisLog,
+): SharedAccount {
+  let shared = accounts.get(authId);
+  if (!shared) {
+    shared = { engine: new RequestEngine(limits), replay: new ReplayGuard(), users: new Map() };
+    accounts.set(authId, shared);
+  }
+  shared.users.set(user, { limits, redis });
+  shared.engine.setLimits(strictest(shared.users.values()) ?? limits);
+  void matchRedis(authId, shared, log);
+  return { engine: shared.engine, replay: shared.replay };
+}
+
+/** Resolves when the account's Redis connections, if this was their last user, have closed. */
+export function releaseAccount(authId: string, user: object, log: RedisLog): Promise<void> {
+  const shared = accounts.get(authId);
+  if (!shared || !shared.users.delete(user)) return Promise.resolve();
+  const limits = strictest(shared.users.values());
+  if (limits) shared.engine.setLimits(limits);
+  return matchRedis(authId, shared, log);
+}
