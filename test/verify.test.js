@@ -6,10 +6,22 @@ const { helper, playNode, configNode, startOwnSandbox } = require('./support.js'
 describe('the Verify button\'s endpoint', () => {
   let sandbox;
 
+  /** Another kind of node with an authToken credential and a baseUrl, as a third-party node might have. */
+  function otherNode(RED) {
+    RED.nodes.registerType('other-service', function OtherService(def) {
+      RED.nodes.createNode(this, def);
+      this.baseUrl = def.baseUrl;
+    }, { credentials: { authToken: { type: 'password' } } });
+  }
+
   beforeEach(async () => {
     sandbox = await startOwnSandbox(startSandbox, { accountName: 'Acme Telephony' });
-    await helper.load([configNode, playNode], [{ id: 'cfg', type: 'plivo-config', baseUrl: sandbox.url }], {
+    await helper.load([configNode, playNode, otherNode], [
+      { id: 'cfg', type: 'plivo-config', baseUrl: sandbox.url },
+      { id: 'other', type: 'other-service', baseUrl: sandbox.url },
+    ], {
       cfg: { authId: sandbox.account.authId, authToken: sandbox.account.authToken },
+      other: { authToken: 'other-service-secret' },
     });
   });
   afterEach(async () => {
@@ -48,6 +60,40 @@ describe('the Verify button\'s endpoint', () => {
     } finally {
       await elsewhere.close();
     }
+  });
+
+  it('never uses the saved credentials of a node that is not a plivo account', async () => {
+    const answer = await verify({ id: 'other', authId: sandbox.account.authId, authToken: '__PWRD__', baseUrl: sandbox.url });
+    assert.equal(answer.ok, false);
+    assert.match(answer.message, /no saved Auth Token/);
+    assert.equal(sandbox.requests.length, 0);
+  });
+
+  describe('a blank token (PLIVO_AUTH_TOKEN is used)', () => {
+    afterEach(() => {
+      delete process.env.PLIVO_AUTH_TOKEN;
+    });
+
+    it('is not sent to a base URL that is neither Plivo\'s nor the deployed node\'s', async () => {
+      process.env.PLIVO_AUTH_TOKEN = 'env-token-secret';
+      const elsewhere = await startSandbox();
+      try {
+        for (const id of [undefined, 'cfg']) {
+          const answer = await verify({ id, authId: sandbox.account.authId, authToken: '', baseUrl: elsewhere.url });
+          assert.equal(answer.ok, false);
+          assert.match(answer.message, /PLIVO_AUTH_TOKEN.*only to Plivo/);
+        }
+        assert.equal(elsewhere.requests.length, 0, 'the token went nowhere');
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
+    it('is sent to the base URL the deployed account node uses', async () => {
+      process.env.PLIVO_AUTH_TOKEN = sandbox.account.authToken;
+      const answer = await verify({ id: 'cfg', authId: sandbox.account.authId, authToken: '', baseUrl: sandbox.url });
+      assert.equal(answer.ok, true);
+    });
   });
 
   it('reports a wrong token as 401', async () => {
