@@ -272,15 +272,20 @@ function plivoSignature(authToken, method, url, params, nonce) {
   return crypto.createHmac('sha256', authToken).update(`${text}.${nonce}`).digest('base64');
 }
 
-/** Calls a webhook as Plivo does: a form POST (or GET with the parameters in the query), signed. */
-async function sendWebhook(authToken, url, params, { method = 'POST', nonce = String(crypto.randomInt(1e9, 1e10)) + String(Date.now()) } = {}) {
+/**
+ * Calls a webhook as Plivo does: a form POST (or GET with the parameters in the query), signed
+ * twice, V3 with the token of the account that owns the application and Ma-V3 with the main
+ * account's (`mainAuthToken`; the sandbox's account is a main account, so by default the same).
+ */
+async function sendWebhook(authToken, url, params, { method = 'POST', nonce = String(crypto.randomInt(1e9, 1e10)) + String(Date.now()), mainAuthToken = authToken } = {}) {
   const target = new URL(url);
   if (method === 'GET') for (const [name, value] of Object.entries(params)) target.searchParams.append(name, value);
-  const signature = plivoSignature(authToken, method, target.toString(), method === 'POST' ? params : {}, nonce);
+  const sign = (token) => plivoSignature(token, method, target.toString(), method === 'POST' ? params : {}, nonce);
   const response = await fetch(target, {
     method,
     headers: {
-      'x-plivo-signature-v3': signature,
+      'x-plivo-signature-v3': sign(authToken),
+      'x-plivo-signature-ma-v3': sign(mainAuthToken),
       'x-plivo-signature-v3-nonce': nonce,
       ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
     },
