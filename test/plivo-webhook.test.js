@@ -36,6 +36,15 @@ describe('SeenSignatures', () => {
     for (const nonce of ['b', 'c', 'd', 'e']) cache.seen(nonce, 1001);
     assert.equal(cache.size, 3);
   });
+
+  it('by default remembers a signature for 4 hours (a call\'s longest life), not 10 minutes', () => {
+    const cache = new SeenSignatures();
+    assert.equal(cache.seen('sig', 0), false);
+    assert.equal(cache.seen('sig', 11 * 60_000), true, '11 minutes later');
+    assert.equal(cache.seen('sig', 4 * 3600_000 - 1), true, 'just under 4 hours later');
+    assert.equal(cache.seen('other', 0), false);
+    assert.equal(cache.seen('other', 4 * 3600_000), false, 'forgotten at 4 hours');
+  });
 });
 
 describe('plivo-webhook node', function () {
