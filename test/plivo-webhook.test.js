@@ -5,6 +5,7 @@ const { helper, AUTH_TOKEN } = require('./support');
 const { CALL, PATH, request, form, waitFor, webhookHarness } = require('./webhook-support');
 const { signV3 } = require('../dist/nodes/lib/webhook/signature.js');
 const { SeenSignatures } = require('../dist/nodes/lib/webhook/replay-guard.js');
+const { validHost } = require('../dist/nodes/lib/webhook/request.js');
 const { plivoSignature, sendWebhook } = require('../sandbox/plivo-sandbox.js');
 
 describe('webhook signatures agree with the official plivo SDK', () => {
@@ -25,6 +26,17 @@ describe('webhook signatures agree with the official plivo SDK', () => {
       assert.equal(validateV3Signature(method, url, nonce, `${AUTH_TOKEN}x`, ours, params), false);
     });
   }
+});
+
+describe('validHost', () => {
+  it('takes a host name, IPv4 or bracketed IPv6 address with an optional port, and nothing else', () => {
+    for (const host of ['flows.example.com', 'flows.example.com:8080', 'FLOWS.example.com.', '127.0.0.1:1880', '[::1]:1880', 'localhost', 'node_red-1']) {
+      assert.equal(validHost(host), host);
+    }
+    for (const host of [undefined, '', '[', 'a b', 'x:99999', 'x:', 'h/p', 'h?q', 'h#f', 'u@h', '[:::::]', '[::1', 'h:80:80', 'x'.repeat(300)]) {
+      assert.equal(validHost(host), undefined, JSON.stringify(host));
+    }
+  });
 });
 
 describe('SeenSignatures', () => {

@@ -52,7 +52,8 @@ export function validHost(value: string | undefined): string | undefined {
   if (value === undefined || value.length > 260) return undefined;
   const match = HOST.exec(value);
   if (!match || (match[1] !== undefined && Number(match[1]) > 65535)) return undefined;
-  return value;
+  // The form is right; the URL parser has the last word (an IPv6 address with too many colons, say).
+  return urlOrUndefined(`http://${value}/`) ? value : undefined;
 }
 
 export interface UrlParts {
