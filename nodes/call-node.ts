@@ -1,0 +1,202 @@
+/**
+ * What every node that sends a request into a call shares (plivo play now, plivo speak next):
+ * typed settings read with Node-RED's own evaluation and in message order, the account's
+ * engine (limit, queue, retries), a throttled status, errors to Catch or the error output
+ * (exactly once per message), and close with grace. A call node gives its request builder and
+ * how to send the request; this module is Node-RED glue only.
+ */
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ConfigError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
+import { text, useTranslator } from './lib/plivo/messages';
+import type { PlivoResponse } from './lib/plivo/client';
+import type { TypedValues } from './lib/call/play-request';
+import { currentView, errorView, type StatusView } from './lib/call/status';
+import type { TypedSetting } from './lib/call/typed-source';
+import { StatusThrottle } from './lib/status-throttle';
+import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
+
+type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
+type Done = (error?: Error) => void;
+
+/** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
+const CLOSE_GRACE_MS = 10_000;
+
+export interface CallNodeOptions<Request> {
+  /** The account node's id. */
+  account?: string;
+  /** A second output for errors instead of Catch nodes. */
+  errorOutput: boolean;
+  /** Settings the node reads from msg, flow, global, env or JSONata at each message. */
+  typed: TypedSetting[];
+  /** The request for a message, or an InputError naming the field; `ignoredFields` were shadowed by the node's settings. */
+  build(payload: unknown, values: TypedValues): { request: Request; ignoredFields: string[] };
+  send(account: PlivoAccount, request: Request, signal: AbortSignal): Promise<PlivoResponse>;
+  /** The status after a success. */
+  succeeded(request: Request): StatusView;
+}
+
+/** Node-RED's translator for the runtime texts (errors, status), set up once per runtime. */
+export function callNodeTexts(RED: NodeAPI): (view: StatusView) => string {
+  useTranslator((key, params) => {
+    const full = `plivo-play.errors.${key}`;
+    const translated = RED._(full, params);
+    return translated === full || translated.endsWith(`:${full}`) ? undefined : translated;
+  });
+  /** Status texts without parameters, translated once: the runtime's language does not change. */
+  const fixedTexts = new Map<string, string>();
+  return (view) => {
+    const key = `plivo-play.status.${view.key}`;
+    if (view.params) return RED._(key, view.params);
+    let translated = fixedTexts.get(key);
+    if (translated === undefined) {
+      translated = RED._(key);
+      fixedTexts.set(key, translated);
+    }
+    return translated;
+  };
+}
+
+/**
+ * Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included).
+ * A msg path through a missing object (a TypeError) and an unset environment variable ('') have no value.
+ */
+function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const settle = (error: unknown, value?: unknown) => {
+      if (setting.type === 'msg' && error instanceof TypeError) resolve(undefined);
+      else if (error) reject(error);
+      else resolve(setting.type === 'env' && value === '' ? undefined : value);
+    };
+    try {
+      RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, settle);
+    } catch (error) {
+      settle(error);
+    }
+  });
+}
+
+async function readAllTyped(RED: NodeAPI, node: Node, typed: TypedSetting[], msg: NodeMessageInFlow): Promise<TypedValues> {
+  const values: TypedValues = {};
+  for (const setting of typed) {
+    try {
+      values[setting.field] = { value: await readTyped(RED, node, setting, msg), where: setting.where };
+    } catch (error) {
+      // JSONata throws plain objects with a message, not Errors.
+      const message = (error as { message?: unknown } | undefined)?.message;
+      const reason = typeof message === 'string' ? message : String(error);
+      throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason });
+    }
+  }
+  return values;
+}
+
+/** Makes `node` a call node: its input, status and close. */
+export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view: StatusView) => string, options: CallNodeOptions<Request>): void {
+  const { errorOutput, typed } = options;
+  const configNode = options.account ? (RED.nodes.getNode(options.account) as PlivoConfigNode | null) : null;
+  let account: PlivoAccount | undefined;
+  try {
+    account = configNode?.account();
+  } catch {
+    account = undefined;
+  }
+
+  let lastOutcome: StatusView | undefined;
+  if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
+  else if (!account) lastOutcome = { fill: 'red', shape: 'ring', key: 'account-error' };
+  // Throttled, so a burst does not flood the editor (or cost a translation per message).
+  const status = new StatusThrottle(showStatus);
+
+  function showStatus(): void {
+    const snapshot = account?.engine.snapshot(node);
+    const view = snapshot ? currentView(snapshot, lastOutcome) : lastOutcome;
+    if (view === undefined) {
+      node.status({});
+      return;
+    }
+    node.status({ fill: view.fill, shape: view.shape, text: statusText(view) });
+    if (view.key === 'rate-limited') status.refreshIn(1000);
+  }
+
+  /** An outcome shows at once when nothing else waits; in a burst it waits its turn. */
+  function settleStatus(view: StatusView): void {
+    lastOutcome = view;
+    const snapshot = account?.engine.snapshot(node);
+    if (snapshot && snapshot.queued + snapshot.inFlight > 0) status.request();
+    else status.now();
+  }
+
+  status.now();
+  const unsubscribe = account?.engine.subscribe(() => status.request());
+
+  function fail(msg: NodeMessageInFlow, error: Error, send: Send, done: Done): void {
+    const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
+    if (statusCode !== undefined) msg.statusCode = statusCode;
+    settleStatus(errorView(error));
+    if (!errorOutput) {
+      done(error);
+      return;
+    }
+    msg.error = statusCode === undefined ? { message: String(error) } : { message: String(error), statusCode };
+    send([null, msg]);
+    done();
+  }
+
+  function requireAccount(): PlivoAccount {
+    if (!configNode) {
+      throw new ConfigError(text('no-account'));
+    }
+    return configNode.account();
+  }
+
+  function handle(msg: NodeMessageInFlow, values: TypedValues, send: Send, done: Done): void {
+    let built;
+    let usable: PlivoAccount;
+    try {
+      built = options.build(msg.payload, values);
+      usable = requireAccount();
+    } catch (error) {
+      fail(msg, error as Error, send, done);
+      return;
+    }
+    if (built.ignoredFields.length > 0) {
+      node.warn(RED._('plivo-play.warn.ignored', { fields: built.ignoredFields.join(', ') }));
+    }
+    const { request } = built;
+    usable.engine.submit(node, usable.policy.task, (signal) => options.send(usable, request, signal)).then(
+      (response) => {
+        msg.payload = response.body;
+        msg.statusCode = response.statusCode;
+        settleStatus(options.succeeded(request));
+        send(errorOutput ? [msg, null] : msg);
+        done();
+      },
+      (error: Error) => fail(msg, error, send, done),
+    );
+  }
+
+  /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
+  let reading: Promise<void> = Promise.resolve();
+
+  node.on('input', (msg, send, done) => {
+    if (typed.length === 0) {
+      handle(msg, {}, send, done);
+      return;
+    }
+    reading = reading.then(() => readAllTyped(RED, node, typed, msg)).then(
+      (values) => handle(msg, values, send, done),
+      (error: Error) => fail(msg, error, send, done),
+    );
+  });
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    status.stop();
+    unsubscribe?.();
+    if (!account) {
+      done();
+      return;
+    }
+    const grace = Math.min(account.policy.limits.timeoutMs, CLOSE_GRACE_MS);
+    void account.engine.close(node, grace).then(() => done());
+  });
+}
