@@ -21,10 +21,10 @@ interface PlivoWebhookDef extends NodeDef {
   answerXml?: string;
 }
 
-type Refusal = RejectReason | 'no-token' | 'failed';
+type RefusalReason = RejectReason | 'no-token' | 'failed';
 
 /** What the sender is told: the status and a word, never the reason (that goes to the log). */
-const ANSWERS: Partial<Record<Refusal, [number, string]>> = {
+const ANSWERS: Partial<Record<RefusalReason, [number, string]>> = {
   'no-token': [500, 'Webhook not configured'],
   failed: [500, 'Internal Server Error'],
   'bad-host': [400, 'Bad Request'],
@@ -84,7 +84,7 @@ export default function register(RED: NodeAPI): void {
     }));
     node.status(configNode ? {} : { fill: 'red', shape: 'ring', text: 'plivo-webhook.status.no-account' });
 
-    const refuse = (res: Response, reason: Refusal, detail = '') => {
+    const refuse = (res: Response, reason: RefusalReason, detail = '') => {
       counts.rejected += 1;
       status.request();
       warnings.offer(Date.now(), (heldBack) => node.warn(t(`reject.${reason}`, { path, detail })
