@@ -4,6 +4,8 @@ import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSetting
 import { acquireAccount, releaseAccount } from './lib/plivo/shared-accounts';
 import { text } from './lib/plivo/messages';
 import { PlivoClient } from './lib/plivo/client';
+import { ConfigError } from './lib/plivo/errors';
+import { proxyFor, type ProxySettings } from './lib/plivo/proxy';
 import type { RedisLog } from './lib/redis/connection';
 import type { RequestEngine } from './lib/limit/request-engine';
 import type { WebhookAccount } from './lib/webhook/request';
@@ -14,6 +16,8 @@ const USER_AGENT = `${pkg.name}/${pkg.version}`;
 
 interface PlivoConfigDef extends NodeDef, EngineSettings {
   baseUrl?: string;
+  /** An `http proxy` config node (Node-RED's own); blank: the environment's proxy variables. */
+  proxy?: string;
   /** Shares the limit with other Node-RED instances; blank: this one only. */
   redisUrl?: string;
 }
@@ -32,6 +36,12 @@ export interface PlivoAccount {
   webhook: WebhookAccount;
 }
 
+/** Node-RED's `http proxy` config node, as its http request node reads it. */
+interface HttpProxyNode extends Node<{ username?: string; password?: string }> {
+  url?: string;
+  noproxy?: string[];
+}
+
 export interface PlivoConfigNode extends Node<PlivoCredentials> {
   /** As saved: the Verify endpoint only sends the saved token where this node sends it. */
   baseUrl?: string;
@@ -40,6 +50,20 @@ export interface PlivoConfigNode extends Node<PlivoCredentials> {
 }
 
 export default function register(RED: NodeAPI): void {
+  /** The settings of the `http proxy` node `id` names; undefined when none is named. */
+  function proxySettings(id: unknown): ProxySettings | undefined {
+    if (typeof id !== 'string' || id === '') return undefined;
+    const proxyNode = RED.nodes.getNode(id) as HttpProxyNode | null;
+    // A proxy that was set but is gone must not silently become a direct connection.
+    if (!proxyNode || proxyNode.type !== 'http proxy') throw new ConfigError(text('proxy-missing'));
+    return {
+      url: proxyNode.url ?? '',
+      noProxy: proxyNode.noproxy ?? [],
+      username: proxyNode.credentials?.username,
+      password: proxyNode.credentials?.password,
+    };
+  }
+
   function PlivoConfig(this: PlivoConfigNode, def: PlivoConfigDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -56,7 +80,11 @@ export default function register(RED: NodeAPI): void {
       authId = resolved.authId;
       const shared = acquireAccount(authId, node, policy.limits, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log);
       account = {
-        client: new PlivoClient(resolved, { timeoutMs: policy.limits.timeoutMs, userAgent: USER_AGENT }),
+        client: new PlivoClient(resolved, {
+          timeoutMs: policy.limits.timeoutMs,
+          userAgent: USER_AGENT,
+          proxy: proxyFor(resolved.baseUrl, proxySettings(def.proxy)),
+        }),
         engine: shared.engine,
         policy,
         webhook: { authToken: resolved.authToken, replay: shared.replay },
@@ -85,16 +113,23 @@ export default function register(RED: NodeAPI): void {
     },
   });
 
-  /** The dialog's Verify button. Body: {id, authId, authToken, baseUrl}; never answers with the token. */
+  /** The dialog's Verify button. Body: {id, authId, authToken, baseUrl, proxy}; never answers with the token. */
   RED.httpAdmin.post('/plivo-config/verify', RED.auth.needsPermission('plivo-config.write'), (req, res) => {
-    const body = (req.body ?? {}) as { id?: unknown; authId?: unknown; authToken?: unknown; baseUrl?: unknown };
+    const body = (req.body ?? {}) as { id?: unknown; authId?: unknown; authToken?: unknown; baseUrl?: unknown; proxy?: unknown };
     const id = typeof body.id === 'string' ? body.id : '';
     const credentials = id ? (RED.nodes.getCredentials(id) as PlivoCredentials | undefined) : undefined;
     const deployed = id ? (RED.nodes.getNode(id) as PlivoConfigNode | null) : null;
     // Only a deployed account node's own token and base URL: never another node's credentials.
     const isAccount = deployed?.type === 'plivo-config';
     const stored = isAccount ? { authToken: credentials?.authToken, baseUrl: deployed.baseUrl } : undefined;
-    verifyAccount(body, stored, USER_AGENT).then(
+    let proxy: ProxySettings | undefined;
+    try {
+      proxy = proxySettings(body.proxy);
+    } catch (error) {
+      res.json({ ok: false, message: String(error) });
+      return;
+    }
+    verifyAccount(body, stored, USER_AGENT, proxy).then(
       (result) => res.json(result),
       () => res.status(500).json({ ok: false, message: text('verify-failed') }),
     );

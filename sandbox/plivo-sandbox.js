@@ -10,6 +10,7 @@
  * Run alone: `node sandbox/plivo-sandbox.js` (SANDBOX_PORT, default 18800).
  */
 const http = require('node:http');
+const https = require('node:https');
 const crypto = require('node:crypto');
 
 const { randomUUID } = crypto;
@@ -76,7 +77,7 @@ function playBodyError(body) {
  * Starts a sandbox. Options: port (0 = any free port), authId, authToken, accountName,
  * liveCalls (call UUIDs that are "in progress"), rateLimit ({limit, windowMs}: a strict
  * sliding window answered with 429, counted on arrival), delayMs (answer this long after the
- * request arrives: a real network's round trip).
+ * request arrives: a real network's round trip), tls ({key, cert}: serve https, as Plivo does).
  *
  * `requests` records each request as {method, path, headers, body, json, at, status}.
  */
@@ -166,7 +167,7 @@ async function startSandbox(options = {}) {
     return undefined;
   }
 
-  const server = http.createServer((req, res) => {
+  const handle = (req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
@@ -203,7 +204,8 @@ async function startSandbox(options = {}) {
       if (delayMs > 0) setTimeout(answer, delayMs);
       else answer();
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handle) : http.createServer(handle);
   server.on('connection', () => {
     stats.connections += 1;
   });
@@ -215,7 +217,7 @@ async function startSandbox(options = {}) {
   const { port } = server.address();
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     account,
     requests,

@@ -7,6 +7,7 @@ const { spawn } = require('node:child_process');
 const net = require('node:net');
 const { freePort } = require('./dev-runtime.js');
 
+/** Resolves once something listens on the loopback `port`. */
 function waitForPort(port, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
@@ -53,4 +54,4 @@ async function startRedis({ password } = {}) {
   return server;
 }
 
-module.exports = { startRedis };
+module.exports = { startRedis, waitForPort };

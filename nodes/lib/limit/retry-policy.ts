@@ -17,6 +17,8 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 /** Network failures where a new attempt may pass. */
 const RETRYABLE_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
+  // A proxy that refuses (407, 502, ...) may be restarting or reconfigured: tried again like a reset.
+  'EPROXYREFUSED',
 ]);
 
 export interface RetryDecision {

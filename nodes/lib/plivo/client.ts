@@ -1,15 +1,21 @@
 /**
  * A small HTTP client for Plivo's Call API, on got. One client per account node.
  *
- * Secrets: got's errors carry the request options (and so the Authorization header);
- * they never leave this module. Callers get a PlivoApiError built from safe parts only.
+ * Secrets: got's errors carry the request options (and so the Authorization header and the
+ * proxy's credentials); they never leave this module. Callers get a PlivoApiError built from
+ * safe parts only.
+ *
+ * Through a proxy, every request goes through a CONNECT tunnel (hpagent, as Node-RED's http
+ * request node does), kept alive like a direct connection.
  */
 import http from 'node:http';
 import https from 'node:https';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import type { Got, RequestError } from 'got' with { 'resolution-mode': 'import' };
 import type { Account } from './account';
 import { PlivoApiError } from './errors';
 import { text } from './messages';
+import type { ProxyRoute } from './proxy';
 import type { PlayBody } from '../call/play-request';
 
 export interface PlivoResponse {
@@ -22,6 +28,8 @@ export interface PlivoClientOptions {
   /** Per attempt, in milliseconds. */
   timeoutMs: number;
   userAgent: string;
+  /** The proxy to go through (see proxy.ts); undefined: direct. */
+  proxy?: ProxyRoute;
 }
 
 let gotModule: Promise<Got> | undefined;
@@ -34,6 +42,10 @@ function loadGot(): Promise<Got> {
 
 /** Network error codes the catalog explains; others are "request failed". */
 const EXPLAINED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'ERR_ABORTED']);
+/** hpagent's error when the proxy answers CONNECT with anything but 200. */
+const PROXY_REFUSAL = /^Bad response: (\d{3})$/;
+/** The code of a proxy refusal (407, 502, ...): retried like a reset. */
+export const PROXY_REFUSED = 'EPROXYREFUSED';
 
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
@@ -57,16 +69,17 @@ export class PlivoClient {
   private readonly account: Account;
   private readonly options: PlivoClientOptions;
   private readonly authorization: string;
-  private readonly agents = {
-    http: new http.Agent({ keepAlive: true }),
-    https: new https.Agent({ keepAlive: true }),
-  };
+  private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly active = new Set<Promise<unknown>>();
 
   constructor(account: Account, options: PlivoClientOptions) {
     this.account = account;
     this.options = options;
     this.authorization = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
+    const proxy = options.proxy?.url;
+    this.agents = proxy
+      ? { http: new HttpProxyAgent({ keepAlive: true, proxy }), https: new HttpsProxyAgent({ keepAlive: true, proxy }) }
+      : { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   }
 
   /** The account's origin, safe to show: no path, no credentials. */
@@ -118,9 +131,7 @@ export class PlivoClient {
         timeout: { request: this.options.timeoutMs },
       });
     } catch (error) {
-      const code = signal?.aborted ? 'ERR_ABORTED' : (error as RequestError).code ?? 'ERR_GOT_REQUEST_ERROR';
-      const reason = text(`network.${EXPLAINED_CODES.has(code) ? code : 'other'}`);
-      throw new PlivoApiError(text('unreachable', { origin: this.origin, reason, code }), { code });
+      throw this.unreachable(error as RequestError, signal);
     }
     const body = parseBody(response.body);
     if (response.statusCode >= 200 && response.statusCode < 300) {
@@ -132,6 +143,20 @@ export class PlivoClient {
       body,
       retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
     });
+  }
+
+  /** Plivo was not reached: why, naming the proxy (never its credentials) when there is one. */
+  private unreachable(error: RequestError, signal: AbortSignal | undefined): PlivoApiError {
+    const refusal = this.options.proxy ? PROXY_REFUSAL.exec(error.message) : null;
+    const code = signal?.aborted ? 'ERR_ABORTED' : refusal ? PROXY_REFUSED : error.code ?? 'ERR_GOT_REQUEST_ERROR';
+    const reason = refusal
+      ? text('proxy-refused', { status: refusal[1] })
+      : text(`network.${EXPLAINED_CODES.has(code) ? code : 'other'}`);
+    const proxy = this.options.proxy?.shown;
+    const message = proxy
+      ? text('unreachable-via-proxy', { origin: this.origin, proxy, reason, code })
+      : text('unreachable', { origin: this.origin, reason, code });
+    return new PlivoApiError(message, { code });
   }
 
   /** Waits for requests in flight (each bounded by the timeout), then frees pooled sockets. */

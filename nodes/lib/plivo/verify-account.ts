@@ -7,6 +7,7 @@ import { DEFAULT_BASE_URL, resolveAccount, parseBaseUrl } from './account';
 import { ConfigError, PlivoApiError } from './errors';
 import { text } from './messages';
 import { PlivoClient } from './client';
+import { proxyFor, type ProxySettings } from './proxy';
 
 /** What the editor sends for a password it has not been shown. */
 export const PASSWORD_PLACEHOLDER = '__PWRD__';
@@ -34,6 +35,7 @@ export async function verifyAccount(
   input: VerifyInput,
   stored: StoredAccount | undefined,
   userAgent: string,
+  proxy?: ProxySettings,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<VerifyResult> {
   let client: PlivoClient | undefined;
@@ -57,7 +59,7 @@ export async function verifyAccount(
       authToken = stored.authToken;
     }
     const account = resolveAccount({ authId: input.authId, authToken, baseUrl: input.baseUrl }, env);
-    client = new PlivoClient(account, { timeoutMs: VERIFY_TIMEOUT_MS, userAgent });
+    client = new PlivoClient(account, { timeoutMs: VERIFY_TIMEOUT_MS, userAgent, proxy: proxyFor(account.baseUrl, proxy, env) });
     const { body } = await client.request('GET', '');
     const name = typeof body === 'object' && body !== null && typeof (body as { name?: unknown }).name === 'string'
       ? (body as { name: string }).name
