@@ -4,7 +4,7 @@
  * per play, added latency, connections and memory, measured against sandboxes on loopback;
  * then the limit at real round trips (the sandbox delays its answers), several Node-RED
  * processes on one account with and without Redis, and peers (the core http request node,
- * a function node calling the official plivo SDK).
+ * a function node calling the official plivo SDK), and plays through a local proxy (tinyproxy).
  * Node-RED runs in this process with the package installed in a temporary user dir; each
  * sandbox, and each extra Node-RED, runs in a child process of its own. Comparisons with bare
  * got calls (the same options the node uses) are made side by side in the same run and
@@ -20,6 +20,7 @@ const { fork } = require('node:child_process');
 const { limitChart, rateChart } = require('./chart.js');
 const { startRuntime, startEmbeddedNodeRed, URL_A } = require('../scripts/runtime-process.js');
 const { startRedis } = require('../scripts/redis-server.js');
+const { startTinyproxy } = require('../scripts/tinyproxy.js');
 
 const QUICK = process.argv.includes('--quick');
 const root = path.join(__dirname, '..');
@@ -359,6 +360,31 @@ async function measurePeerCpu(via) {
   return { cpuUs: (result.cpuMs / N.peerCpu) * 1000, lost: result.lost };
 }
 
+/**
+ * CPU per play and p50 latency in a runtime process of its own, direct and through a local
+ * tinyproxy (HTTP_PROXY in the runtime's environment), 10 outstanding for CPU, sequential for latency.
+ */
+async function measureProxy() {
+  const proxy = await startTinyproxy();
+  const sandbox = await runSandbox(0, true);
+  const measure = async (viaProxy) => {
+    if (viaProxy) process.env.HTTP_PROXY = proxy.url;
+    const runtime = await startRuntime({ sandbox: targetOf(sandbox), account: { rateLimit: 1_000_000, rateWindow: 1 } });
+    delete process.env.HTTP_PROXY;
+    await runtime.play(N.warmup, 10);
+    const result = await runtime.play(N.peerCpu, 10);
+    const { latencies } = await runtime.sequential(N.latency);
+    await runtime.stop();
+    return { cpuUs: (result.cpuMs / N.peerCpu) * 1000, p50: percentile(latencies, 50), lost: result.lost };
+  };
+  const direct = await measure(false);
+  const proxied = await measure(true);
+  const tunnels = proxy.tunnels().length;
+  sandbox.stop();
+  await proxy.stop();
+  return { direct, proxied, tunnels };
+}
+
 // ---------- report ----------
 
 function table(rows) {
@@ -417,6 +443,9 @@ async function main() {
     peers.push({ label, ...cpuFigures, burst });
   }
 
+  log(`proxy: ${N.peerCpu} plays and ${N.latency} sequential, direct and through tinyproxy...`);
+  const proxy = await measureProxy();
+
   const fixed = (value, digits = 2) => value.toFixed(digits);
   const percent = (value) => `${(value * 100).toFixed(1)}%`;
   const yes = (ok) => (ok ? 'met' : 'NOT met');
@@ -456,6 +485,8 @@ async function main() {
   peers.forEach((peer, i) => {
     rows.push([`9.${i + 1}`, `peer: ${peer.label}`, `${fixed(peer.cpuUs, 0)} us CPU per play${peer.lost ? ` (${peer.lost} failed)` : ''}; two processes bursting: ${peer.burst.rejected} x 429, ${peer.burst.lost} of ${N.limit} lost`, '(compared)', '']);
   });
+  rows.push(['10.1', 'CPU per play through a local proxy / direct', `${fixed(proxy.proxied.cpuUs / proxy.direct.cpuUs)} (${fixed(proxy.proxied.cpuUs, 0)} us vs ${fixed(proxy.direct.cpuUs, 0)} us); ${proxy.proxied.lost + proxy.direct.lost} lost; ${proxy.tunnels} CONNECT tunnels`, '(reported)', '']);
+  rows.push(['10.2', 'latency a local proxy adds (p50)', `+${fixed(proxy.proxied.p50 - proxy.direct.p50)} ms (${fixed(proxy.proxied.p50)} vs ${fixed(proxy.direct.p50)})`, '(reported)', '']);
   const machine = `${os.cpus().length} x ${os.cpus()[0].model.trim()}, Node ${process.version}, Node-RED ${nodeRedVersion}, got ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'got', 'package.json'), 'utf8')).version}`;
   console.log(`\n${QUICK ? 'QUICK RUN (smaller counts, not comparable)\n' : ''}${machine}\n\n${table(rows)}\n\nfinished in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
