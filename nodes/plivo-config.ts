@@ -52,7 +52,8 @@ export interface PlivoConfigNode extends Node<PlivoCredentials> {
 export default function register(RED: NodeAPI): void {
   /** The settings of the `http proxy` node `id` names; undefined when none is named. */
   function proxySettings(id: unknown): ProxySettings | undefined {
-    if (typeof id !== 'string' || id === '') return undefined;
+    // '_ADD_' is the editor's "add new http proxy" choice: no proxy node yet.
+    if (typeof id !== 'string' || id === '' || id === '_ADD_') return undefined;
     const proxyNode = RED.nodes.getNode(id) as HttpProxyNode | null;
     // A proxy that was set but is gone must not silently become a direct connection.
     if (!proxyNode || proxyNode.type !== 'http proxy') throw new ConfigError(text('proxy-missing'));

@@ -43,6 +43,11 @@ describe('the Verify button\'s endpoint', () => {
     assert.equal(request.path, `/v1/Account/${authId}/`);
   });
 
+  it('takes the dialog\'s "add new http proxy" choice (_ADD_) as no proxy', async () => {
+    const { authId, authToken } = sandbox.account;
+    assert.equal((await verify({ authId, authToken, baseUrl: sandbox.url, proxy: '_ADD_' })).ok, true);
+  });
+
   it('uses the saved token when the dialog holds the placeholder', async () => {
     const answer = await verify({ id: 'cfg', authId: sandbox.account.authId, authToken: '__PWRD__', baseUrl: sandbox.url });
     assert.equal(answer.ok, true);
