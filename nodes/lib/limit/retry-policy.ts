@@ -6,6 +6,7 @@
  * 503 waits for Retry-After when Plivo gives it; other 5xx, resets and timeouts back off
  * exponentially with jitter; these count against `retries`. Any other 4xx is final.
  */
+import { PROXY_REFUSED } from '../plivo/client';
 import { PlivoApiError } from '../plivo/errors';
 import { text } from '../plivo/messages';
 
@@ -18,7 +19,7 @@ export const MAX_RETRY_AFTER_MS = 60_000;
 const RETRYABLE_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
   // A proxy that refuses (407, 502, ...) may be restarting or reconfigured: tried again like a reset.
-  'EPROXYREFUSED',
+  PROXY_REFUSED,
 ]);
 
 export interface RetryDecision {

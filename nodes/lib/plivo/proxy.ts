@@ -30,7 +30,7 @@ function envValue(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 /** False when `noProxy` (comma- or space-separated) names this host and port. */
-export function shouldProxy(hostname: string, port: number, noProxy: string): boolean {
+function shouldProxy(hostname: string, port: number, noProxy: string): boolean {
   const list = noProxy.toLowerCase();
   if (list === '') return true;
   if (list === '*') return false;
