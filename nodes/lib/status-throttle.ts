@@ -3,7 +3,7 @@
  * refused requests) cannot flood the open editors: at once when the node has been quiet, else
  * once, with the state as it is then, when the interval is up. Shared by every node.
  */
-export const STATUS_INTERVAL_MS = 250;
+const STATUS_INTERVAL_MS = 250;
 
 export class StatusThrottle {
   private timer: NodeJS.Timeout | undefined;

@@ -15,7 +15,7 @@ export interface RedisSettings {
 export type RedisLog = (level: 'info' | 'warn', message: string) => void;
 
 /** A command that takes longer than this counts as Redis failing. */
-export const COMMAND_TIMEOUT_MS = 1_000;
+const COMMAND_TIMEOUT_MS = 1_000;
 /** How long the first connection may take before the caller's own state takes over. */
 export const CONNECT_WAIT_MS = 3_000;
 

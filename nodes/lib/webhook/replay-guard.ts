@@ -14,9 +14,9 @@ import type { Redis as RedisClient } from 'ioredis';
 import { closeRedis, connectRedis, showRedisUrl, withoutPassword, type RedisLog, type RedisSettings } from '../redis/connection';
 
 /** How long a signature is remembered: a call lasts at most 4 hours, and its webhooks with it. */
-export const REPLAY_MEMORY_MS = 4 * 60 * 60_000;
+const REPLAY_MEMORY_MS = 4 * 60 * 60_000;
 /** Signatures kept in this runtime's memory at most (about 12 MB); past it the oldest are forgotten first. */
-export const LOCAL_CAPACITY = 100_000;
+const LOCAL_CAPACITY = 100_000;
 
 /** Signatures seen in the last `ttlMs`, at most `capacity` of them (the oldest go first). */
 export class SeenSignatures {
