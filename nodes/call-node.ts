@@ -6,11 +6,12 @@
  * how to send the request; this module is Node-RED glue only.
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ConfigError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
+import { ConfigError, ExpiredError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
 import { text, useTranslator } from './lib/plivo/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import type { TypedValues } from './lib/call/play-request';
-import { currentView, errorView, type StatusView } from './lib/call/status';
+import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
+import { currentView, errorView, expiredView, type StatusView } from './lib/call/status';
 import type { TypedSetting } from './lib/call/typed-source';
 import { StatusThrottle } from './lib/status-throttle';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
@@ -26,6 +27,9 @@ export interface CallNodeOptions<Request> {
   account?: string;
   /** A second output for errors instead of Catch nodes. */
   errorOutput: boolean;
+  /** The node's Priority and Max wait settings, as saved. */
+  priority?: unknown;
+  maxWait?: unknown;
   /** Settings the node reads from msg, flow, global, env or JSONata at each message. */
   typed: TypedSetting[];
   /** The request for a message, or an InputError naming the field; `ignoredFields` were shadowed by the node's settings. */
@@ -101,15 +105,26 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
     account = undefined;
   }
 
+  let scheduling: Scheduling | undefined;
+  let schedulingError: InputError | undefined;
+  try {
+    scheduling = parseScheduling(options.priority, options.maxWait);
+  } catch (error) {
+    schedulingError = error as InputError;
+  }
+  /** Messages that waited longer than their maximum wait, since the node started. */
+  let expired = 0;
+
   let lastOutcome: StatusView | undefined;
   if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
   else if (!account) lastOutcome = { fill: 'red', shape: 'ring', key: 'account-error' };
+  else if (schedulingError) lastOutcome = errorView(schedulingError);
   // Throttled, so a burst does not flood the editor (or cost a translation per message).
   const status = new StatusThrottle(showStatus);
 
   function showStatus(): void {
     const snapshot = account?.engine.snapshot(node);
-    const view = snapshot ? currentView(snapshot, lastOutcome) : lastOutcome;
+    const view = snapshot ? currentView(snapshot, lastOutcome, scheduling?.priority) : lastOutcome;
     if (view === undefined) {
       node.status({});
       return;
@@ -132,7 +147,8 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
   function fail(msg: NodeMessageInFlow, error: Error, send: Send, done: Done): void {
     const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
     if (statusCode !== undefined) msg.statusCode = statusCode;
-    settleStatus(errorView(error));
+    if (error instanceof ExpiredError) expired += 1;
+    settleStatus(error instanceof ExpiredError ? expiredView(expired) : errorView(error));
     if (!errorOutput) {
       done(error);
       return;
@@ -152,18 +168,24 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
   function handle(msg: NodeMessageInFlow, values: TypedValues, send: Send, done: Done): void {
     let built;
     let usable: PlivoAccount;
+    let policy;
+    const maxWait = (msg as { maxWait?: unknown }).maxWait;
     try {
+      if (!scheduling) throw schedulingError as InputError;
       built = options.build(msg.payload, values);
       usable = requireAccount();
+      policy = taskPolicy(usable.policy.task, scheduling, maxWait);
     } catch (error) {
       fail(msg, error as Error, send, done);
       return;
     }
-    if (built.ignoredFields.length > 0) {
-      node.warn(RED._('plivo-play.warn.ignored', { fields: built.ignoredFields.join(', ') }));
+    const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined
+      ? [...built.ignoredFields, 'msg.maxWait'] : built.ignoredFields;
+    if (ignored.length > 0) {
+      node.warn(RED._('plivo-play.warn.ignored', { fields: ignored.join(', ') }));
     }
     const { request } = built;
-    usable.engine.submit(node, usable.policy.task, (signal) => options.send(usable, request, signal)).then(
+    usable.engine.submit(node, policy, (signal) => options.send(usable, request, signal)).then(
       (response) => {
         msg.payload = response.body;
         msg.statusCode = response.statusCode;

@@ -8,6 +8,8 @@ import { typedSettings } from './lib/call/typed-source';
 interface PlivoPlayDef extends NodeDef, PlaySettings {
   account?: string;
   errorOutput?: boolean;
+  priority?: unknown;
+  maxWait?: unknown;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -27,6 +29,8 @@ export default function register(RED: NodeAPI): void {
     runCallNode<CallRequest>(RED, this, statusText, {
       account: def.account,
       errorOutput: def.errorOutput === true,
+      priority: def.priority,
+      maxWait: def.maxWait,
       typed: typedSettings(def as unknown as Record<string, unknown>),
       build: (payload, values) => buildCallRequest(settings, payload, values),
       send: ({ client }, request, signal) => (request.action === 'play'

@@ -4,6 +4,7 @@
  */
 import { ConfigError, InputError, NotSentError, PlivoApiError } from '../plivo/errors';
 import type { EngineSnapshot } from '../limit/request-engine';
+import type { Priority } from '../limit/fair-queue';
 
 export interface StatusView {
   fill: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
@@ -15,6 +16,11 @@ export interface StatusView {
 
 export function successView(action: 'play' | 'stop'): StatusView {
   return { fill: 'green', shape: 'dot', key: action === 'play' ? 'played' : 'stopped' };
+}
+
+/** `count` messages of the node waited longer than their maximum wait (and were not sent). */
+export function expiredView(count: number): StatusView {
+  return { fill: 'red', shape: 'ring', key: 'expired', params: { count } };
 }
 
 export function errorView(error: unknown): StatusView {
@@ -29,9 +35,10 @@ export function errorView(error: unknown): StatusView {
 
 /**
  * The status for the current work: rate limited, queued (and whether this runtime yields to
- * other clients of the account), the shared limit being down; else `last`.
+ * other clients of the account, and the node's priority when not normal), the shared limit
+ * being down; else `last`.
  */
-export function currentView(snapshot: EngineSnapshot, last: StatusView | undefined): StatusView | undefined {
+export function currentView(snapshot: EngineSnapshot, last: StatusView | undefined, priority: Priority = 'normal'): StatusView | undefined {
   const waiting = snapshot.queued + snapshot.inFlight;
   if (snapshot.pausedMs > 0 && waiting > 0) {
     return { fill: 'yellow', shape: 'ring', key: 'rate-limited', params: { seconds: Math.ceil(snapshot.pausedMs / 1000) } };
@@ -43,7 +50,7 @@ export function currentView(snapshot: EngineSnapshot, last: StatusView | undefin
     return { fill: 'yellow', shape: 'ring', key: 'yielding', params: { count: snapshot.queued, share: snapshot.share, limit: snapshot.limit } };
   }
   if (snapshot.queued > 0) {
-    return { fill: 'blue', shape: 'ring', key: 'queued', params: { count: snapshot.queued } };
+    return { fill: 'blue', shape: 'ring', key: priority === 'normal' ? 'queued' : `queued-${priority}`, params: { count: snapshot.queued } };
   }
   if (snapshot.shared === 'down') {
     return { fill: 'yellow', shape: 'ring', key: 'redis-down' };

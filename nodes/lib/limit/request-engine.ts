@@ -8,13 +8,19 @@
  * as well, so several runtimes keep one exact limit; when it is down the local window alone
  * holds the limit.
  *
+ * Waiting messages get slots in turns (fair-queue.ts: priority, then the nodes in turn) and a
+ * backlog is spread evenly over the window (pacer.ts), so a message behind thousands of others
+ * waits about one slot interval.
+ *
  * Every submitted task settles exactly once: with the response, the final error, or a
- * NotSentError when its owner closes or the queue is full.
+ * NotSentError when its owner closes, the queue is full or it waited longer than its maximum.
  */
 import { setMaxListeners } from 'node:events';
 import { AdaptiveLimit } from './adaptive-limit';
-import { NotSentError, PlivoApiError } from '../plivo/errors';
+import { ExpiredError, NotSentError, PlivoApiError } from '../plivo/errors';
 import { text } from '../plivo/messages';
+import { FairQueue, type Priority } from './fair-queue';
+import { Pacer } from './pacer';
 import { decideAfterRateLimit, decideRetry, isRateLimited } from './retry-policy';
 import type { SharedWindow, SharedWindowState } from './shared-window';
 import { SlidingWindow } from './sliding-window';
@@ -49,6 +55,10 @@ export interface TaskPolicy {
   retries: number;
   /** The most time a message may spend rate limited, from its first 429. */
   rateLimitWaitMs: number;
+  /** Its turn: `high` before `normal` before `low`; normal when absent. */
+  priority?: Priority;
+  /** The most time it may wait before its first attempt starts; `source` names the setting in the error. */
+  maxWait?: { ms: number; source: string };
 }
 
 export interface EngineSnapshot {
@@ -78,6 +88,7 @@ const WINDOW_SLACK_MS = 5;
 
 interface Task<T> {
   owner: object;
+  priority: Priority;
   attempt: Attempt<T>;
   policy: TaskPolicy;
   attempts: number;
@@ -93,6 +104,9 @@ interface Task<T> {
   /** The owner's signal, as this task's latest attempt got it. */
   signal?: AbortSignal;
   retryTimer?: NodeJS.Timeout;
+  /** Ends the task if its first attempt has not started by then (policy.maxWait). */
+  expiryTimer?: NodeJS.Timeout;
+  queuedAt: number;
   resolve(value: T): void;
   reject(error: Error): void;
 }
@@ -113,8 +127,9 @@ export class RequestEngine {
   private readonly window: SlidingWindow;
   private readonly share: AdaptiveLimit;
   private readonly clock: Clock;
-  /** Ready to start, oldest first (retries go to the front). */
-  private readonly queue: Task<unknown>[] = [];
+  /** Ready to start, in turns (retries go to the front of their owner's). */
+  private readonly queue = new FairQueue<Task<unknown>>();
+  private readonly pacer = new Pacer();
   /** Failed once, waiting out their backoff. */
   private readonly waiting = new Set<Task<unknown>>();
   /** Requests under way, all owners together. */
@@ -163,13 +178,17 @@ export class RequestEngine {
   /** Queues a request; `attempt` is called once per try, with a signal that aborts it on close. */
   submit<T>(owner: object, policy: TaskPolicy, attempt: Attempt<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waitingNow = this.queue.length + this.waiting.size;
+      const waitingNow = this.queue.size + this.waiting.size;
       if (waitingNow >= this.limits.queueLimit) {
         reject(new NotSentError(text('queue-full', { waiting: waitingNow, limit: this.limits.queueLimit })));
         return;
       }
-      const task: Task<T> = { owner, attempt, policy, attempts: 0, failures: 0, startedAt: 0, resolve, reject };
-      this.queue.push(task as Task<unknown>);
+      const task: Task<T> = {
+        owner, priority: policy.priority ?? 'normal', attempt, policy, attempts: 0, failures: 0, startedAt: 0,
+        queuedAt: this.clock.now(), resolve, reject,
+      };
+      if (policy.maxWait) task.expiryTimer = setTimeout(() => this.expire(task as Task<unknown>), policy.maxWait.ms);
+      this.queue.push(owner, task.priority, task as Task<unknown>);
       this.counts(owner).queued += 1;
       this.pump();
       this.changed();
@@ -199,8 +218,8 @@ export class RequestEngine {
    * finish for up to `graceMs`, then aborts them. Resolves when none is left.
    */
   async close(owner: object, graceMs: number): Promise<void> {
-    for (const task of [...this.queue, ...this.waiting]) {
-      if (task.owner !== owner) continue;
+    const waitingToRetry = [...this.waiting].filter((task) => task.owner === owner);
+    for (const task of [...this.queue.removeOwner(owner), ...waitingToRetry]) {
       const retrying = task.lastError ? ` ${text('last-attempt', { error: task.lastError.message })}` : '';
       this.unqueue(task);
       task.reject(new NotSentError(`${text('closed-before-sent')}${retrying}`, task.lastError?.statusCode));
@@ -229,11 +248,21 @@ export class RequestEngine {
     return counts;
   }
 
+  /** Takes a task that will not start out of the queue (or its retry wait). */
   private unqueue(task: Task<unknown>): void {
-    const index = this.queue.indexOf(task);
-    if (index >= 0) this.queue.splice(index, 1);
+    this.queue.remove(task.owner, task.priority, task);
     if (this.waiting.delete(task)) clearTimeout(task.retryTimer);
+    clearTimeout(task.expiryTimer);
     this.counts(task.owner).queued -= 1;
+  }
+
+  /** The task's maximum wait is over before its first attempt. */
+  private expire(task: Task<unknown>): void {
+    const maxWait = task.policy.maxWait;
+    if (!maxWait || !this.queue.remove(task.owner, task.priority, task)) return;
+    this.counts(task.owner).queued -= 1;
+    task.reject(new ExpiredError(this.clock.now() - task.queuedAt, maxWait.ms, maxWait.source));
+    this.changed();
   }
 
   /**
@@ -244,14 +273,15 @@ export class RequestEngine {
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    while (!this.acquiring && this.queue.length > 0 && this.inFlight < this.inFlightCap()) {
+    while (!this.acquiring && this.queue.size > 0 && this.inFlight < this.inFlightCap()) {
       const now = this.clock.now();
       const windowDelay = this.window.delay(now);
       if (windowDelay === undefined) return;
       const sharedState = this.shared?.state;
       if (sharedState === 'connecting') return;
       const sharedDelay = sharedState === 'ready' ? this.sharedFullUntil - now : 0;
-      const delay = Math.max(this.pausedUntil - now, windowDelay, sharedDelay);
+      const paceDelay = this.pacer.delay(now, this.window.held(now), this.window.limit);
+      const delay = Math.max(this.pausedUntil - now, windowDelay, sharedDelay, paceDelay);
       if (delay > 0) {
         this.wakeTimer = setTimeout(() => this.pump(), delay);
         return;
@@ -260,14 +290,15 @@ export class RequestEngine {
         this.acquireShared(this.shared as SharedWindow, now);
         return;
       }
-      this.window.start();
       this.start(this.queue.shift() as Task<unknown>);
     }
   }
 
   /** Asks the shared window for as many slots as could start now, and starts that many. */
   private acquireShared(shared: SharedWindow, now: number): void {
-    const wanted = Math.min(this.queue.length, this.inFlightCap() - this.inFlight, this.window.room(now));
+    const held = this.window.held(now);
+    const wanted = Math.min(this.queue.size, this.inFlightCap() - this.inFlight, this.window.room(now),
+      this.pacer.room(now, held, this.window.limit));
     this.acquiring = true;
     shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs).then(
       ({ slots, waitMs }) => {
@@ -278,7 +309,6 @@ export class RequestEngine {
             shared.cancel(slot);
             continue;
           }
-          this.window.start();
           this.start(task, slot);
         }
         if (slots.length < wanted) this.sharedFullUntil = this.clock.now() + waitMs;
@@ -293,11 +323,16 @@ export class RequestEngine {
   }
 
   private start(task: Task<unknown>, slot?: string): void {
+    const now = this.clock.now();
+    this.pacer.started(now, this.window.held(now), this.window.limit, this.window.windowMs);
+    this.window.start();
+    clearTimeout(task.expiryTimer);
+    task.expiryTimer = undefined;
     const counts = this.counts(task.owner);
     counts.queued -= 1;
     counts.inFlight += 1;
     task.attempts += 1;
-    task.startedAt = this.clock.now();
+    task.startedAt = now;
     task.slot = slot;
     if (!counts.controller) {
       counts.controller = new AbortController();
@@ -368,7 +403,7 @@ export class RequestEngine {
       this.waiting.add(task);
       task.retryTimer = setTimeout(() => {
         this.waiting.delete(task);
-        this.queue.unshift(task);
+        this.queue.unshift(task.owner, task.priority, task);
         this.pump();
       }, decision.delayMs);
       return;

@@ -79,6 +79,18 @@ export class NotSentError extends Error {
   }
 }
 
+/** Seconds as the errors show them: whole from 10 s, else to a tenth. */
+function seconds(ms: number): number {
+  return ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10;
+}
+
+/** A message that waited in the queue longer than its maximum wait: never sent. */
+export class ExpiredError extends NotSentError {
+  constructor(waitedMs: number, maxWaitMs: number, source: string) {
+    super(text('waited-too-long', { waited: seconds(waitedMs), limit: seconds(maxWaitMs), source }));
+  }
+}
+
 /** A problem with the account (config) node itself: missing credentials, bad base URL. */
 export class ConfigError extends Error {
   constructor(message: string) {
