@@ -11,7 +11,7 @@ import { text, useTranslator } from './lib/plivo/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import type { TypedValues } from './lib/call/play-request';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
-import { currentView, errorView, expiredView, type StatusView } from './lib/call/status';
+import { currentView, errorView, type StatusView } from './lib/call/status';
 import type { TypedSetting } from './lib/call/typed-source';
 import { StatusThrottle } from './lib/status-throttle';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
@@ -129,7 +129,10 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
       node.status({});
       return;
     }
-    node.status({ fill: view.fill, shape: view.shape, text: statusText(view) });
+    const shown = statusText(view);
+    // Messages that waited too long stay counted whatever happens next.
+    const text = expired > 0 ? RED._('plivo-play.status.with-expired', { status: shown, count: expired }) : shown;
+    node.status({ fill: view.fill, shape: view.shape, text });
     if (view.key === 'rate-limited') status.refreshIn(1000);
   }
 
@@ -148,7 +151,7 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
     const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
     if (statusCode !== undefined) msg.statusCode = statusCode;
     if (error instanceof ExpiredError) expired += 1;
-    settleStatus(error instanceof ExpiredError ? expiredView(expired) : errorView(error));
+    settleStatus(errorView(error));
     if (!errorOutput) {
       done(error);
       return;

@@ -18,11 +18,6 @@ export function successView(action: 'play' | 'stop'): StatusView {
   return { fill: 'green', shape: 'dot', key: action === 'play' ? 'played' : 'stopped' };
 }
 
-/** `count` messages of the node waited longer than their maximum wait (and were not sent). */
-export function expiredView(count: number): StatusView {
-  return { fill: 'red', shape: 'ring', key: 'expired', params: { count } };
-}
-
 export function errorView(error: unknown): StatusView {
   const view = (key: string, params?: StatusView['params']): StatusView => ({ fill: 'red', shape: 'ring', key, params });
   if (error instanceof InputError) return view('invalid', { field: error.field });

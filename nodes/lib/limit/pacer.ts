@@ -35,6 +35,7 @@ export class Pacer {
   /** A request starts now. */
   started(now: number, held: number, limit: number, windowMs: number): void {
     const interval = windowMs / limit;
-    this.nextAt = held < burstOf(limit) ? now + interval : Math.max(this.nextAt, now - interval) + interval;
+    const onSchedule = held >= burstOf(limit) && now - this.nextAt < interval;
+    this.nextAt = (onSchedule ? this.nextAt : now) + interval;
   }
 }
