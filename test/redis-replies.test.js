@@ -94,7 +94,7 @@ describe('Redis answers are checked', function () {
       const window = new RedisWindow('MAFAKEREDIS', { url: fake.url }, log);
       try {
         await waitFor(() => window.state === 'ready', 'the connection');
-        await assert.rejects(window.acquire(1, 300, 10_000, 5_000), /unexpected answer/);
+        await assert.rejects(window.acquire(1, 300, 10_000, 5_000, 'normal'), /unexpected answer/);
         assert.equal(window.state, 'down', 'the local window takes over');
         assert.equal(logs.filter((entry) => entry.level === 'warn').length, 1);
       } finally {

@@ -9,19 +9,48 @@
  *   still in flight (scored past that) leaves a window after its answer, which may come now;
  * - release (the answer came): score the slots now + window, the local window's semantics.
  *
+ * Runtimes take turns as nodes do within one (fair-queue.ts). A runtime that was not granted
+ * all it asked for is waiting: it is noted in a hash per Auth ID with the priority of its most
+ * urgent message, since when it waits, and until when the note holds (a runtime that stops
+ * asking is forgotten after a window). Each acquire leaves one free slot per other runtime
+ * ahead of it: waiting with a more urgent priority, or with the same one and waiting longer (a
+ * runtime not waiting yet is behind every one that is). So a runtime with a backlog cannot
+ * take the slot another runtime's prompt waits for: the prompt gets the next one that frees,
+ * within a window; `low` work never takes a slot a `normal` or `high` message waits for.
+ *
  * Replies are checked: anything but the counts and waits asked for counts as Redis failing.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { closeRedis, connectRedis, CONNECT_WAIT_MS, showRedisUrl, withoutPassword, type RedisLog, type RedisSettings } from '../redis/connection';
+import { PRIORITIES, type Priority } from './fair-queue';
 import type { Grant, SharedWindow, SharedWindowState } from './shared-window';
 
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, wanted, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
+local me, rank = ARGV[6], tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local wanted = tonumber(ARGV[2])
-local granted = math.max(0, math.min(wanted, tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])))
+local notes = redis.call('HGETALL', KEYS[2])
+local mine = nil
+local others = {}
+for i = 1, #notes, 2 do
+  local r, since, expires = string.match(notes[i + 1], '^(%d):(%d+):(%d+)$')
+  if not r or tonumber(expires) <= now then
+    redis.call('HDEL', KEYS[2], notes[i])
+  elseif notes[i] == me then
+    mine = tonumber(since)
+  else
+    table.insert(others, {tonumber(r), tonumber(since)})
+  end
+end
+local ahead = 0
+for _, other in ipairs(others) do
+  if other[1] < rank or (other[1] == rank and (mine == nil or other[2] < mine)) then ahead = ahead + 1 end
+end
+local held = redis.call('ZCARD', KEYS[1])
+local granted = math.max(0, math.min(wanted, limit - held - ahead))
 local leaves = now + tonumber(ARGV[3])
 for i = 1, granted do
   redis.call('ZADD', KEYS[1], leaves, ARGV[4] .. i)
@@ -29,7 +58,12 @@ end
 local wait = 0
 if granted < wanted then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  wait = math.min(tonumber(first[2]) - now, tonumber(ARGV[5]))
+  if first[2] then wait = math.min(tonumber(first[2]) - now, windowMs) end
+  wait = math.max(wait, math.floor(windowMs / limit), 1)
+  redis.call('HSET', KEYS[2], me, rank .. ':' .. (mine or now) .. ':' .. (now + wait + windowMs))
+  redis.call('PEXPIRE', KEYS[2], 2 * windowMs)
+elseif mine then
+  redis.call('HDEL', KEYS[2], me)
 end
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
@@ -51,7 +85,8 @@ return 0
 const RETRY_AFTER_FAILURE_MS = 2_000;
 
 interface ScriptCommands {
-  plivoAcquire(key: string, limit: number, wanted: number, holdMs: number, prefix: string, windowMs: number): Promise<unknown>;
+  plivoAcquire(key: string, waitingKey: string, limit: number, wanted: number, holdMs: number, prefix: string, windowMs: number,
+    client: string, rank: number): Promise<unknown>;
   plivoRelease(key: string, windowMs: number, ...slots: string[]): Promise<number>;
 }
 
@@ -74,6 +109,8 @@ export class RedisWindow implements SharedWindow {
   state: SharedWindowState = 'connecting';
   private readonly client: RedisClient & ScriptCommands;
   private readonly key: string;
+  /** The runtimes waiting for a slot, with their priorities (see the top). */
+  private readonly waitingKey: string;
   private readonly shown: string;
   private readonly password: string | undefined;
   private readonly log: RedisLog;
@@ -90,11 +127,12 @@ export class RedisWindow implements SharedWindow {
 
   constructor(authId: string, settings: RedisSettings, log: RedisLog) {
     this.key = `plivo-play:window:${authId}`;
+    this.waitingKey = `plivo-play:waiting:${authId}`;
     this.shown = showRedisUrl(settings.url);
     this.password = settings.password;
     this.log = log;
     this.client = connectRedis(settings) as RedisClient & ScriptCommands;
-    this.client.defineCommand('plivoAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    this.client.defineCommand('plivoAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     this.client.defineCommand('plivoRelease', { numberOfKeys: 1, lua: RELEASE });
     this.client.on('ready', () => this.up());
     this.client.on('error', (error: Error) => this.down(error));
@@ -102,11 +140,12 @@ export class RedisWindow implements SharedWindow {
     this.connectTimer = setTimeout(() => this.down(new Error('no connection in time')), CONNECT_WAIT_MS);
   }
 
-  async acquire(count: number, limit: number, holdMs: number, windowMs: number): Promise<Grant> {
+  async acquire(count: number, limit: number, holdMs: number, windowMs: number, priority: Priority): Promise<Grant> {
     this.sequence += 1;
     const prefix = `${this.prefix}:${this.sequence}:`;
     try {
-      const reply = await this.client.plivoAcquire(this.key, limit, count, Math.ceil(holdMs), prefix, Math.ceil(windowMs));
+      const reply = await this.client.plivoAcquire(this.key, this.waitingKey, limit, count, Math.ceil(holdMs), prefix,
+        Math.ceil(windowMs), this.prefix, PRIORITIES.indexOf(priority));
       const grant = checkedGrant(reply, count, Math.ceil(windowMs));
       if (!grant) throw new Error(`unexpected answer to the limit script: ${JSON.stringify(reply)?.slice(0, 60)}`);
       const [granted, waitMs] = grant;

@@ -300,7 +300,8 @@ export class RequestEngine {
     const wanted = Math.min(this.queue.size, this.inFlightCap() - this.inFlight, this.window.room(now),
       this.pacer.room(now, held, this.window.limit));
     this.acquiring = true;
-    shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs).then(
+    shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs,
+      this.queue.urgency ?? 'normal').then(
       ({ slots, waitMs }) => {
         this.acquiring = false;
         for (const slot of slots) {
