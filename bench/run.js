@@ -4,7 +4,8 @@
  * per play, added latency, connections and memory, measured against sandboxes on loopback;
  * then the limit at real round trips (the sandbox delays its answers), several Node-RED
  * processes on one account with and without Redis, and peers (the core http request node,
- * a function node calling the official plivo SDK), and plays through a local proxy (tinyproxy).
+ * a function node calling the official plivo SDK), plays through a local proxy (tinyproxy), and
+ * prompts sent while a broadcast fills the limit ("interactive behind bulk").
  * Node-RED runs in this process with the package installed in a temporary user dir; each
  * sandbox, and each extra Node-RED, runs in a child process of its own. Comparisons with bare
  * got calls (the same options the node uses) are made side by side in the same run and
@@ -29,6 +30,13 @@ const N = QUICK
   : { limit: 1200, cpu: 5000, cpuRounds: 3, warmup: 500, latency: 1000, connections: 1000, memory: 10000, peerCpu: 3000 };
 /** Round trips the sandbox adds for the limit at real latency, in ms (0: loopback, about 0.3 ms). */
 const ROUND_TRIPS = QUICK ? [0, 250] : [0, 50, 250, 500];
+/**
+ * Interactive behind bulk: broadcast sizes, round trips, and the prompts (one every 500 ms from 1 s
+ * after the broadcast starts, while it lasts, at most `prompts`; a longer broadcast is cut there).
+ */
+const MIXED = QUICK
+  ? { bulks: [120], roundTrips: [0, 250], prompts: 10 }
+  : { bulks: [1800, 10_000], roundTrips: [0, 50, 250], prompts: 60 };
 /** The limit under test: Plivo's own in a full run; a small one in a quick run. */
 const LIMIT = QUICK ? { rateLimit: 20, rateWindow: 1 } : { rateLimit: 300, rateWindow: 5 };
 
@@ -385,6 +393,42 @@ async function measureProxy() {
   return { direct, proxied, tunnels };
 }
 
+/**
+ * A broadcast of `bulk` plays and prompts every 500 ms, on one account with the default settings
+ * but the limit: `priorities` {sender, prompt} per node; with `redisUrl`, the broadcast and the
+ * prompts come from two Node-RED processes sharing the limit through Redis. Prompt latency is from
+ * input to the node's output; limit use counts what the sandbox accepted while the prompts ran.
+ */
+async function measureMixed({ bulk, delayMs, priorities, redisUrl }) {
+  const sandbox = await runSandbox(delayMs);
+  const account = { rateLimit: LIMIT.rateLimit, rateWindow: LIMIT.rateWindow, ...(redisUrl ? { redisUrl } : {}) };
+  const runtimes = await Promise.all((redisUrl ? [0, 1] : [0]).map(() => startRuntime({ sandbox: targetOf(sandbox), account, priorities })));
+  const prompts = { prompts: MIXED.prompts, promptEveryMs: 500, promptDelayMs: 1000 };
+  const [result, promptResult] = redisUrl
+    ? await Promise.all([runtimes[0].mixed({ bulk, prompts: 0, promptEveryMs: 500, promptDelayMs: 0 }), runtimes[1].mixed({ bulk: 0, ...prompts })])
+    : [await runtimes[0].mixed({ bulk, ...prompts })];
+  const prompted = promptResult ?? result;
+  const stats = await sandbox.stats();
+  await Promise.all(runtimes.map((runtime) => runtime.stop()));
+  sandbox.stop();
+  const busyMs = prompted.busyUntil - prompted.busyFrom;
+  const acceptedWhileBusy = stats.accepted.filter((at) => at >= prompted.busyFrom && at < prompted.busyUntil).length;
+  const latencies = prompted.latencies;
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    max: Math.max(...latencies),
+    prompts: latencies.length,
+    used: acceptedWhileBusy / ((LIMIT.rateLimit / (LIMIT.rateWindow * 1000)) * busyMs),
+    rejected: stats.rateLimited,
+    lost: prompted.promptLost + result.bulkLost,
+    errors: [...prompted.promptErrors, ...result.bulkErrors],
+    // Only when the broadcast had ended: a cut one spent CPU queueing plays it never sent.
+    cpuUs: redisUrl || result.bulkEnded < bulk ? undefined : (result.cpuMs / result.played) * 1000,
+    bulkEnded: result.bulkEnded,
+  };
+}
+
 // ---------- report ----------
 
 function table(rows) {
@@ -446,6 +490,21 @@ async function main() {
   log(`proxy: ${N.peerCpu} plays and ${N.latency} sequential, direct and through tinyproxy...`);
   const proxy = await measureProxy();
 
+  const mixed = [];
+  for (const bulk of MIXED.bulks) {
+    for (const delayMs of MIXED.roundTrips) {
+      for (const priorities of [{ sender: 'normal', prompt: 'normal' }, { sender: 'low', prompt: 'high' }]) {
+        log(`interactive behind bulk: ${bulk} broadcast plays, ${delayMs || 'loopback'} ms, prompts ${priorities.prompt}...`);
+        mixed.push({ bulk, delayMs, priorities, ...(await measureMixed({ bulk, delayMs, priorities })) });
+      }
+    }
+  }
+  const mixedRedis = [];
+  for (const priorities of [{ sender: 'normal', prompt: 'normal' }, { sender: 'low', prompt: 'high' }]) {
+    log(`interactive behind bulk, two processes on Redis, prompts ${priorities.prompt}...`);
+    mixedRedis.push({ priorities, ...(await measureMixed({ bulk: MIXED.bulks[0], delayMs: 50, priorities, redisUrl: redis.url })) });
+  }
+
   const fixed = (value, digits = 2) => value.toFixed(digits);
   const percent = (value) => `${(value * 100).toFixed(1)}%`;
   const yes = (ok) => (ok ? 'met' : 'NOT met');
@@ -487,6 +546,20 @@ async function main() {
   });
   rows.push(['10.1', 'CPU per play through a local proxy / direct', `${fixed(proxy.proxied.cpuUs / proxy.direct.cpuUs)} (${fixed(proxy.proxied.cpuUs, 0)} us vs ${fixed(proxy.direct.cpuUs, 0)} us); ${proxy.proxied.lost + proxy.direct.lost} lost; ${proxy.tunnels} CONNECT tunnels`, '(reported)', '']);
   rows.push(['10.2', 'latency a local proxy adds (p50)', `+${fixed(proxy.proxied.p50 - proxy.direct.p50)} ms (${fixed(proxy.proxied.p50)} vs ${fixed(proxy.direct.p50)})`, '(reported)', '']);
+  const slotMs = (LIMIT.rateWindow * 1000) / LIMIT.rateLimit;
+  const mixedFigure = (run) => `prompt p50 ${fixed(run.p50, 0)} / p95 ${fixed(run.p95, 0)} / max ${fixed(run.max, 0)} ms (${run.prompts} prompts); limit used ${fixed(run.used)}; ${run.rejected} x 429; ${run.lost} lost${run.errors.length ? ` (${run.errors[0]})` : ''}`;
+  mixed.forEach((run, i) => {
+    const high = run.priorities.prompt === 'high';
+    const target = high ? `p95 <= ${fixed(slotMs + (run.delayMs || 1), 0)} ms; >= 0.9; 0 x 429; 0 lost` : 'p95 <= 1 s, max <= 2 s at 50 ms; >= 0.9; 0 x 429; 0 lost';
+    const latencyMet = high ? run.p95 <= slotMs + (run.delayMs || 1) : (run.delayMs !== 50 || (run.p95 <= 1000 && run.max <= 2000));
+    rows.push([`11.${i + 1}`, `${run.bulk} broadcast plays at ${run.delayMs ? `${run.delayMs} ms` : 'loopback'}, ${high ? 'broadcast low, prompts high' : 'default settings'}${run.bulkEnded < run.bulk ? ` (cut at ${run.bulkEnded})` : ''}`,
+      `${mixedFigure(run)}${run.cpuUs === undefined ? '' : `; ${fixed(run.cpuUs, 0)} us CPU per play`}`, target, yes(latencyMet && run.used >= 0.9 && run.rejected === 0 && run.lost === 0)]);
+  });
+  mixedRedis.forEach((run, i) => {
+    const high = run.priorities.prompt === 'high';
+    rows.push([`11.${mixed.length + i + 1}`, `two processes on Redis, one broadcasting ${MIXED.bulks[0]}, one prompting, 50 ms, ${high ? 'broadcast low, prompts high' : 'default settings'}`,
+      mixedFigure(run), '(reported)', '']);
+  });
   const machine = `${os.cpus().length} x ${os.cpus()[0].model.trim()}, Node ${process.version}, Node-RED ${nodeRedVersion}, got ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'got', 'package.json'), 'utf8')).version}`;
   console.log(`\n${QUICK ? 'QUICK RUN (smaller counts, not comparable)\n' : ''}${machine}\n\n${table(rows)}\n\nfinished in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 

@@ -8,6 +8,8 @@
  *   redisPassword: the account's Redis password credential
  *   via: 'plivo-play' (default), or a peer making the same request: 'http-request' (Node-RED's
  *        core node) or 'plivo-sdk' (a function node calling the official plivo package)
+ *   priorities: {sender, prompt}: adds a second plivo play node, `prompt`, on the same account,
+ *        and sets both nodes' priorities (for the `mixed` operation: a broadcast and prompts)
  * A message ends as lost when it ends with an error or, for the peers, with a status that is
  * not 2xx (neither peer throws on a 429).
  */
@@ -42,12 +44,15 @@ function flowFor(options) {
     ].join('\n');
     return [tab, result, { id: 'sender', type: 'function', z: 'runtime', name: 'sender', func, outputs: 1, x: 200, y: 40, wires: [['result']] }];
   }
+  const play = (id, y, priority) => ({
+    id, type: 'plivo-play', z: 'runtime', name: id, account: 'plivo-account', action: 'play', urls: URL_A,
+    callUuid: '', legs: '', loop: '', mix: '', length: '', priority, errorOutput: false, x: 200, y, wires: [['result']],
+  });
+  const { priorities } = options;
   return [tab, result,
     { id: 'plivo-account', type: 'plivo-config', name: 'runtime account', baseUrl: sandbox.url, ...account },
-    {
-      id: 'sender', type: 'plivo-play', z: 'runtime', name: 'sender', account: 'plivo-account', action: 'play', urls: URL_A,
-      callUuid: '', legs: '', loop: '', mix: '', length: '', errorOutput: false, x: 200, y: 40, wires: [['result']],
-    }];
+    play('sender', 40, priorities?.sender ?? 'normal'),
+    ...(priorities ? [play('prompt', 80, priorities.prompt)] : [])];
 }
 
 /** The official SDK always calls api.plivo.com; its requests are pointed at the sandbox. */
@@ -145,13 +150,14 @@ async function run(options) {
   let sequence = 0;
   // The core node is given the request body; the others, like a Plivo webhook, the call.
   const payload = () => (options.via === 'http-request' ? { urls: URL_A } : { call_uuid: sandbox.callUuid });
-  /** One message in; resolves with its error text (undefined when played) when it ends. */
-  const play = () => new Promise((resolve) => {
+  /** One message into `node` (the sender by default); resolves with its error text (undefined when played) when it ends. */
+  const play = (node = sender) => new Promise((resolve) => {
     sequence += 1;
     const msg = { _msgid: `${process.pid}-${sequence}`, payload: payload() };
     waiters.set(msg._msgid, resolve);
-    sender.receive(msg);
+    node.receive(msg);
   });
+  const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const operations = {
     /** `count` messages, all at once or at most `concurrency` outstanding. */
@@ -170,6 +176,47 @@ async function run(options) {
       const errors = outcomes.filter((error) => error !== undefined);
       const cpu = process.cpuUsage(cpuBefore);
       return { lost: errors.length, errors: errors.slice(0, 5), cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - began };
+    },
+    /**
+     * A broadcast and prompts: `bulk` messages into the sender at once; after `promptDelayMs`,
+     * one message into `prompt` every `promptEveryMs` while the broadcast lasts, at most
+     * `prompts`. Resolves when the prompts have ended (the broadcast may still run): each
+     * prompt's time from input to its end, and how the broadcast fared so far.
+     */
+    async mixed({ bulk, prompts, promptEveryMs, promptDelayMs }) {
+      const prompt = RED.nodes.getNode('prompt');
+      const cpuBefore = process.cpuUsage();
+      const bulkOutcomes = [];
+      for (let i = 0; i < bulk; i += 1) play().then((error) => bulkOutcomes.push(error));
+      await settle(promptDelayMs);
+      const latencies = [];
+      const promptErrors = [];
+      const ends = [];
+      const busyFrom = Date.now();
+      for (let i = 0; i < prompts && (bulk === 0 || bulkOutcomes.length < bulk); i += 1) {
+        const sentAt = performance.now();
+        ends.push(play(prompt).then((error) => {
+          latencies.push(performance.now() - sentAt);
+          if (error !== undefined) promptErrors.push(error);
+        }));
+        await settle(promptEveryMs);
+      }
+      await Promise.all(ends);
+      const busyUntil = Date.now();
+      const bulkErrors = bulkOutcomes.filter((error) => error !== undefined);
+      const cpu = process.cpuUsage(cpuBefore);
+      return {
+        latencies,
+        promptErrors: promptErrors.slice(0, 5),
+        promptLost: promptErrors.length,
+        bulkEnded: bulkOutcomes.length,
+        bulkLost: bulkErrors.length,
+        bulkErrors: bulkErrors.slice(0, 5),
+        busyFrom,
+        busyUntil,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        played: latencies.length - promptErrors.length + bulkOutcomes.length - bulkErrors.length,
+      };
     },
     async sequential({ count }) {
       const latencies = [];
@@ -224,6 +271,7 @@ async function startRuntime(options) {
     pid: child.pid,
     play: (count, concurrency) => ask('play', { count, concurrency }),
     sequential: (count) => ask('sequential', { count }),
+    mixed: (args) => ask('mixed', args),
     logs: async () => (await ask('logs')).logs,
     status: async () => (await ask('status')).status,
     async stop() {
