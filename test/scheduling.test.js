@@ -83,37 +83,49 @@ describe('FairQueue', () => {
 });
 
 describe('Pacer', () => {
-  it('lets a tenth of the limit (at least 10) go at once, then one per window / limit', () => {
+  const limit = 300;
+  const windowMs = 5000;
+
+  it('from idle: a tenth of the limit (at least 10) at once, then up to the limit evenly over one window', () => {
     assert.deepEqual([burstOf(5), burstOf(20), burstOf(300), burstOf(1000)], [5, 10, 30, 100]);
     const pacer = new Pacer();
-    const limit = 300;
-    const windowMs = 5000;
     let held = 0;
     for (; held < 30; held += 1) {
-      assert.equal(pacer.delay(0, held, limit), 0, `burst start ${held}`);
-      assert.equal(pacer.room(0, held, limit), 30 - held);
+      assert.equal(pacer.delay(0, held, limit, windowMs), 0, `burst start ${held}`);
+      assert.equal(pacer.room(0, held, limit, windowMs), 30 - held);
       pacer.started(0, held, limit, windowMs);
     }
-    assert.ok(Math.abs(pacer.delay(0, held, limit) - windowMs / limit) < 1e-9, 'then a slot interval');
-    assert.equal(pacer.room(0, held, limit), 0);
-    let now = windowMs / limit;
-    for (let i = 0; i < 100; i += 1) {
-      assert.ok(pacer.delay(now, held, limit) < 1e-9, `paced start ${i} due at ${now}`);
-      pacer.started(now + 1, held, limit, windowMs);
-      held += 1;
-      now += windowMs / limit;
+    const interval = windowMs / (limit - 30);
+    assert.ok(Math.abs(pacer.delay(0, held, limit, windowMs) - interval) < 1e-9, 'then one per (window / the rest of the limit)');
+    assert.equal(pacer.room(0, held, limit, windowMs), 0);
+    let now = 0;
+    for (; held < limit; held += 1) {
+      now = Math.max(now, pacer.delay(now, held, limit, windowMs) + now);
+      assert.equal(pacer.room(now, held, limit, windowMs), 1, `ramp start ${held} at ${now}`);
+      pacer.started(now, held, limit, windowMs);
     }
-    assert.ok(pacer.delay(now, held, limit) < 1e-9, 'starts a millisecond late each time did not push the schedule back');
+    assert.ok(Math.abs(now - windowMs) < 1e-6, `the limit is reached after one window (${now} ms), when the first slots free`);
   });
 
-  it('after a pause, starts its schedule again from now (no burst saved up)', () => {
+  it('after the ramp, a slot that frees is taken again at once; slots freed together go a burst at a time', () => {
     const pacer = new Pacer();
-    pacer.started(0, 50, 300, 5000);
-    pacer.started(60_000, 50, 300, 5000);
-    assert.equal(pacer.room(60_000, 50, 300), 0);
-    assert.ok(pacer.delay(60_000, 50, 300) > 16);
-    pacer.started(60_017, 50, 300, 5000);
-    assert.ok(pacer.delay(60_017, 50, 300) > 16, 'one start per interval from the restart');
+    pacer.started(0, 0, limit, windowMs);
+    assert.equal(pacer.room(10_000, 299, limit, windowMs), 1);
+    assert.equal(pacer.delay(10_000, 299, limit, windowMs), 0);
+    assert.equal(pacer.room(10_000, 150, limit, windowMs), 30, 'a clump of 150 free slots: a burst of 30 now');
+    for (let i = 0; i < 30; i += 1) pacer.started(10_000, 150 + i, limit, windowMs);
+    assert.equal(pacer.room(10_000, 180, limit, windowMs), 0);
+    const tokenInterval = windowMs / (limit * 1.25);
+    assert.ok(Math.abs(pacer.delay(10_000, 180, limit, windowMs) - tokenInterval) < 1e-9, 'then a little faster than the limit\'s rate');
+  });
+
+  it('a limit of 10 or less is never paced', () => {
+    const pacer = new Pacer();
+    for (let held = 0; held < 8; held += 1) {
+      assert.equal(pacer.delay(0, held, 8, 1000), 0);
+      pacer.started(0, held, 8, 1000);
+    }
+    assert.equal(pacer.room(0, 3, 8, 1000), 5);
   });
 });
 
@@ -171,15 +183,15 @@ describe('RequestEngine scheduling', () => {
     assert.deepEqual(started, ['slow']);
   });
 
-  it('spreads a backlog over the window: a burst of a tenth, then one start per slot interval', async () => {
+  it('spreads a backlog over the window: a burst of a tenth, then the rest evenly', async () => {
     const engine = new RequestEngine({ rateLimit: 100, rateWindowMs: 1000, concurrency: 100, queueLimit: 1000, timeoutMs: 1000 });
     const starts = [];
     const owner = {};
     await Promise.all(Array.from({ length: 30 }, () => engine.submit(owner, policy, async () => { starts.push(Date.now()); })));
     const began = starts[0];
     assert.ok(starts[9] - began < 8, 'the burst of 10 goes out at once');
-    assert.ok(starts[10] - starts[9] >= 8, 'then the next waits about a slot interval (10 ms)');
-    assert.ok(starts[29] - starts[10] >= 19 * 9, `the remaining 20 are spread: ${starts[29] - starts[10]} ms`);
+    assert.ok(starts[10] - starts[9] >= 8, 'then the next waits about a slot interval (11 ms)');
+    assert.ok(starts[29] - starts[10] >= 19 * 10, `the remaining 20 are spread: ${starts[29] - starts[10]} ms`);
   });
 
   it('with a backlog paced, a new node\'s message is among the next two starts', async () => {

@@ -1,14 +1,20 @@
 /**
- * Spreads a backlog evenly over the window. While the window holds fewer than `burst`
- * requests, they start at once (a handful of plays goes out together); beyond that, at most
- * one per slot interval (window / limit). The rate over a window is the same, but slots then
- * free one by one instead of all at once a window after a burst: a message that arrives behind
- * a backlog of thousands waits about one slot interval for its turn, not until a full window
- * empties.
+ * Spreads a backlog evenly over the window, so that slots free one by one rather than all at
+ * once: then a message that arrives behind thousands of others waits about one slot interval
+ * for its turn, not until a full window empties.
  *
- * A start late by less than an interval (timers fire late) keeps the schedule, so lateness
- * does not add up to a lower rate; after a longer pause the schedule starts again from now.
+ * - **Ramp**: from fewer than `burst` slots held (a tenth of the limit, at least 10), the slots
+ *   held may grow to the limit over one window, evenly, not at once. A strict window frees each
+ *   slot a window after it was taken, so the next window repeats this even pattern by itself:
+ *   after the ramp, a slot that frees is taken again at once and the limit is used in full.
+ * - **Bursts**: starts take tokens that refill a little faster than the limit's rate, at most
+ *   `burst` saved up. Slots that free together (after a lull in the messages, say) are then
+ *   taken again `burst` at a time and the rest spread out, so clumps dissolve over the windows
+ *   that follow.
  */
+
+/** Tokens refill this much faster than the limit's rate: after the ramp, the window binds, not the tokens. */
+const TOKEN_RATE_FACTOR = 1.25;
 
 /** The burst: a tenth of the limit, at least 10 (all of a limit under 10). */
 export function burstOf(limit: number): number {
@@ -16,26 +22,41 @@ export function burstOf(limit: number): number {
 }
 
 export class Pacer {
-  /** When the next paced start may come. */
-  private nextAt = Number.NEGATIVE_INFINITY;
+  /** When the current ramp began: the last start made with fewer than `burst` held. */
+  private rampFrom = Number.NEGATIVE_INFINITY;
+  private tokens = Number.POSITIVE_INFINITY;
+  private tokensUpdatedAt = Number.NEGATIVE_INFINITY;
 
-  /** Milliseconds until the next start may come, with `held` slots of `limit` per `windowMs` taken. */
-  delay(now: number, held: number, limit: number): number {
-    if (held < burstOf(limit)) return 0;
-    return Math.max(0, this.nextAt - now);
+  /** Milliseconds until one more start is allowed, with `held` slots of `limit` per `windowMs` taken. */
+  delay(now: number, held: number, limit: number, windowMs: number): number {
+    const burst = burstOf(limit);
+    if (burst >= limit) return 0;
+    const tokenDelay = Math.max(0, (1 - this.tokensNow(now, limit, windowMs)) * (windowMs / (limit * TOKEN_RATE_FACTOR)));
+    if (held < burst) return tokenDelay;
+    const rampDelay = this.rampFrom + ((held + 1 - burst) * windowMs) / (limit - burst) - now;
+    return Math.max(tokenDelay, rampDelay);
   }
 
   /** How many may start at once now. */
-  room(now: number, held: number, limit: number): number {
+  room(now: number, held: number, limit: number, windowMs: number): number {
     const burst = burstOf(limit);
-    if (held < burst) return burst - held;
-    return this.nextAt <= now ? 1 : 0;
+    if (burst >= limit) return limit - held;
+    const tokens = Math.floor(this.tokensNow(now, limit, windowMs) + 1e-9);
+    if (held < burst) return Math.min(tokens, burst - held);
+    // The epsilon keeps rounding from refusing a start that delay() said is due.
+    const ceiling = Math.min(limit, burst + Math.floor(((now - this.rampFrom) * (limit - burst)) / windowMs + 1e-9));
+    return Math.max(0, Math.min(tokens, ceiling - held));
   }
 
-  /** A request starts now. */
+  /** A request starts now, with `held` slots taken before it. */
   started(now: number, held: number, limit: number, windowMs: number): void {
-    const interval = windowMs / limit;
-    const onSchedule = held >= burstOf(limit) && now - this.nextAt < interval;
-    this.nextAt = (onSchedule ? this.nextAt : now) + interval;
+    if (held < burstOf(limit)) this.rampFrom = now;
+    this.tokens = this.tokensNow(now, limit, windowMs) - 1;
+    this.tokensUpdatedAt = now;
+  }
+
+  private tokensNow(now: number, limit: number, windowMs: number): number {
+    const refilled = this.tokens + ((now - this.tokensUpdatedAt) * limit * TOKEN_RATE_FACTOR) / windowMs;
+    return Math.min(burstOf(limit), refilled);
   }
 }

@@ -280,7 +280,7 @@ export class RequestEngine {
       const sharedState = this.shared?.state;
       if (sharedState === 'connecting') return;
       const sharedDelay = sharedState === 'ready' ? this.sharedFullUntil - now : 0;
-      const paceDelay = this.pacer.delay(now, this.window.held(now), this.window.limit);
+      const paceDelay = this.pacer.delay(now, this.window.held(now), this.window.limit, this.window.windowMs);
       const delay = Math.max(this.pausedUntil - now, windowDelay, sharedDelay, paceDelay);
       if (delay > 0) {
         this.wakeTimer = setTimeout(() => this.pump(), delay);
@@ -298,7 +298,7 @@ export class RequestEngine {
   private acquireShared(shared: SharedWindow, now: number): void {
     const held = this.window.held(now);
     const wanted = Math.min(this.queue.size, this.inFlightCap() - this.inFlight, this.window.room(now),
-      this.pacer.room(now, held, this.window.limit));
+      this.pacer.room(now, held, this.window.limit, this.window.windowMs));
     this.acquiring = true;
     shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs,
       this.queue.urgency ?? 'normal').then(
