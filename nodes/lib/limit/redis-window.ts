@@ -59,7 +59,9 @@ local wait = 0
 if granted < wanted then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if first[2] then wait = math.min(tonumber(first[2]) - now, windowMs) end
-  wait = math.max(wait, math.floor(windowMs / limit), 1)
+  -- Held back for runtimes ahead: ask again after about a slot, not in a tight loop.
+  if held < limit then wait = math.max(wait, math.floor(windowMs / limit)) end
+  wait = math.max(wait, 1)
   redis.call('HSET', KEYS[2], me, rank .. ':' .. (mine or now) .. ':' .. (now + wait + windowMs))
   redis.call('PEXPIRE', KEYS[2], 2 * windowMs)
 elseif mine then
