@@ -586,7 +586,7 @@ async function main() {
   setTimeout(() => process.exit(0), 200).unref();
 }
 
-module.exports = { measureRuntimes };
+module.exports = { measureRuntimes, measureMixed };
 
 if (require.main === module) {
   main().catch((error) => {

@@ -181,6 +181,9 @@ describe('the editor in a real browser', function () {
     }
     assert.equal(await typedInputText('callUuid').getAttribute('placeholder'), 'from msg.payload.call_uuid');
     assert.equal(await page.isChecked('#node-input-errorOutput'), false);
+    assert.equal(await page.inputValue('#node-input-priority'), 'normal');
+    assert.equal(await page.inputValue('#node-input-maxWait'), '', 'no maximum wait');
+    assert.equal(await page.getAttribute('#node-input-maxWait', 'placeholder'), 'seconds in the queue (blank: no limit, or msg.maxWait)');
     assert.match(await page.locator('.red-ui-editor .form-tips').first().innerText(), /A fixed value set here wins over the message/);
     await showSidebar('help');
     const help = page.locator('.red-ui-help', { hasText: 'A value set in the node wins' }).last();
@@ -205,8 +208,10 @@ describe('the editor in a real browser', function () {
     await page.waitForSelector('#node-config-input-authId', { state: 'detached' });
   });
 
-  it('sets the URL, legs, loop, mix and length, and saves', async () => {
+  it('sets the URL, legs, loop, mix, length, priority and max wait, and saves', async () => {
     await typedInputText('urls').fill(URL_A);
+    await page.selectOption('#node-input-priority', 'high');
+    await page.fill('#node-input-maxWait', ' 30 ');
     await chooseOption('legs', 'both');
     await chooseOption('loop', 'false');
     await chooseOption('mix', 'true');
@@ -222,8 +227,9 @@ describe('the editor in a real browser', function () {
     const play = flows.find((node) => node.type === 'plivo-play');
     const account = flows.find((node) => node.type === 'plivo-config');
     assert.deepEqual(
-      { action: play.action, legs: play.legs, loop: play.loop, mix: play.mix, length: play.length, callUuid: play.callUuid, urls: play.urls },
-      { action: 'play', legs: 'both', loop: 'false', mix: 'true', length: '20', callUuid: '', urls: URL_A },
+      { action: play.action, legs: play.legs, loop: play.loop, mix: play.mix, length: play.length, callUuid: play.callUuid, urls: play.urls,
+        priority: play.priority, maxWait: play.maxWait },
+      { action: 'play', legs: 'both', loop: 'false', mix: 'true', length: '20', callUuid: '', urls: URL_A, priority: 'high', maxWait: '30' },
     );
     assert.equal(play.account, account.id);
     assert.equal(account.baseUrl, sandbox.url);

@@ -13,10 +13,11 @@
  * all it asked for is waiting: it is noted in a hash per Auth ID with the priority of its most
  * urgent message, since when it waits, and until when the note holds (a runtime that stops
  * asking is forgotten after a window). Each acquire leaves one free slot per other runtime
- * ahead of it: waiting with a more urgent priority, or with the same one and waiting longer (a
- * runtime not waiting yet is behind every one that is). So a runtime with a backlog cannot
- * take the slot another runtime's prompt waits for: the prompt gets the next one that frees,
- * within a window; `low` work never takes a slot a `normal` or `high` message waits for.
+ * ahead of it: waiting with a more urgent priority, or with the same one and waiting longer
+ * since it was last granted a slot (a runtime not waiting yet is behind every one that is).
+ * So a runtime with a backlog cannot take the slot another runtime's prompt waits for: the
+ * prompt gets the next one that frees, within a window; `low` work never takes a slot a
+ * `normal` or `high` message waits for.
  *
  * Replies are checked: anything but the counts and waits asked for counts as Redis failing.
  */
@@ -62,7 +63,10 @@ if granted < wanted then
   -- Held back for runtimes ahead: ask again after about a slot, not in a tight loop.
   if held < limit then wait = math.max(wait, math.floor(windowMs / limit)) end
   wait = math.max(wait, 1)
-  redis.call('HSET', KEYS[2], me, rank .. ':' .. (mine or now) .. ':' .. (now + wait + windowMs))
+  -- Waiting since the last grant: a runtime that got some slots goes to the back of the line.
+  local since = mine
+  if granted > 0 or not mine then since = now end
+  redis.call('HSET', KEYS[2], me, rank .. ':' .. since .. ':' .. (now + wait + windowMs))
   redis.call('PEXPIRE', KEYS[2], 2 * windowMs)
 elseif mine then
   redis.call('HDEL', KEYS[2], me)
