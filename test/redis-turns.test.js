@@ -62,6 +62,7 @@ describe('turns between runtimes in the Redis window', function () {
     const { bulk, prompt, take } = await twoRuntimes();
     const held = await take(bulk, 'normal', LIMIT);
     assert.deepEqual(await take(bulk, 'normal'), [], 'the backlog runtime waits first');
+    await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(await take(prompt, 'normal'), []);
     const free = async (n) => {
       bulk.cancel(held[n]);

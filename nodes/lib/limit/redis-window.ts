@@ -43,12 +43,15 @@ for i = 1, #notes, 2 do
   elseif notes[i] == me then
     mine = tonumber(since)
   else
-    table.insert(others, {tonumber(r), tonumber(since)})
+    table.insert(others, {tonumber(r), tonumber(since), notes[i]})
   end
 end
 local ahead = 0
 for _, other in ipairs(others) do
-  if other[1] < rank or (other[1] == rank and (mine == nil or other[2] < mine)) then ahead = ahead + 1 end
+  -- Equally urgent and waiting since the same millisecond: the client ids decide, so exactly one goes first.
+  if other[1] < rank or (other[1] == rank and (mine == nil or other[2] < mine or (other[2] == mine and other[3] < me))) then
+    ahead = ahead + 1
+  end
 end
 local held = redis.call('ZCARD', KEYS[1])
 local granted = math.max(0, math.min(wanted, limit - held - ahead))
