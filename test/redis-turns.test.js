@@ -76,6 +76,24 @@ describe('turns between runtimes in the Redis window', function () {
     assert.equal((await take(prompt, 'normal')).length, 1);
   });
 
+  it('a runtime granted part of what it asked goes to the back of the line: a backlog cannot keep its place', async () => {
+    const { bulk, prompt, take } = await twoRuntimes();
+    const held = await take(bulk, 'normal', LIMIT);
+    const free = async (n) => {
+      bulk.cancel(held[n]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await free(0);
+    assert.equal((await take(bulk, 'normal', 5)).length, 1, 'one of five: waiting again, from now');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(await take(prompt, 'normal'), []);
+    await free(1);
+    assert.equal((await take(bulk, 'normal', 5)).length, 1, 'it waited longer than the prompt runtime');
+    await free(2);
+    assert.deepEqual(await take(bulk, 'normal', 5), [], 'granted a slot since, it is behind the prompt now');
+    assert.equal((await take(prompt, 'normal')).length, 1);
+  });
+
   it('a runtime that stops asking is forgotten after a window: its slot is not held for it', async () => {
     const { bulk, prompt, take } = await twoRuntimes();
     const held = await take(bulk, 'low', LIMIT);
