@@ -86,46 +86,58 @@ describe('Pacer', () => {
   const limit = 300;
   const windowMs = 5000;
 
+  /** A pacer over a window whose held count each call sets. */
+  function pacerFor(windowLimit, span) {
+    const window = { limit: windowLimit, windowMs: span, count: 0, held() { return this.count; } };
+    const pacer = new Pacer(window);
+    const at = (held) => { window.count = held; return pacer; };
+    return {
+      delay: (now, held) => at(held).delay(now),
+      room: (now, held) => at(held).room(now),
+      started: (now, held) => at(held).started(now),
+    };
+  }
+
   it('from idle: a tenth of the limit (at least 10) at once, then up to the limit evenly over one window', () => {
     assert.deepEqual([burstOf(5), burstOf(20), burstOf(300), burstOf(1000)], [5, 10, 30, 100]);
-    const pacer = new Pacer();
+    const pacer = pacerFor(limit, windowMs);
     let held = 0;
     for (; held < 30; held += 1) {
-      assert.equal(pacer.delay(0, held, limit, windowMs), 0, `burst start ${held}`);
-      assert.equal(pacer.room(0, held, limit, windowMs), 30 - held);
-      pacer.started(0, held, limit, windowMs);
+      assert.equal(pacer.delay(0, held), 0, `burst start ${held}`);
+      assert.equal(pacer.room(0, held), 30 - held);
+      pacer.started(0, held);
     }
     const interval = windowMs / (limit - 30);
-    assert.ok(Math.abs(pacer.delay(0, held, limit, windowMs) - interval) < 1e-9, 'then one per (window / the rest of the limit)');
-    assert.equal(pacer.room(0, held, limit, windowMs), 0);
+    assert.ok(Math.abs(pacer.delay(0, held) - interval) < 1e-9, 'then one per (window / the rest of the limit)');
+    assert.equal(pacer.room(0, held), 0);
     let now = 0;
     for (; held < limit; held += 1) {
-      now = Math.max(now, pacer.delay(now, held, limit, windowMs) + now);
-      assert.equal(pacer.room(now, held, limit, windowMs), 1, `ramp start ${held} at ${now}`);
-      pacer.started(now, held, limit, windowMs);
+      now = Math.max(now, pacer.delay(now, held) + now);
+      assert.equal(pacer.room(now, held), 1, `ramp start ${held} at ${now}`);
+      pacer.started(now, held);
     }
     assert.ok(Math.abs(now - windowMs) < 1e-6, `the limit is reached after one window (${now} ms), when the first slots free`);
   });
 
   it('after the ramp, a slot that frees is taken again at once; slots freed together go a burst at a time', () => {
-    const pacer = new Pacer();
-    pacer.started(0, 0, limit, windowMs);
-    assert.equal(pacer.room(10_000, 299, limit, windowMs), 1);
-    assert.equal(pacer.delay(10_000, 299, limit, windowMs), 0);
-    assert.equal(pacer.room(10_000, 150, limit, windowMs), 30, 'a clump of 150 free slots: a burst of 30 now');
-    for (let i = 0; i < 30; i += 1) pacer.started(10_000, 150 + i, limit, windowMs);
-    assert.equal(pacer.room(10_000, 180, limit, windowMs), 0);
+    const pacer = pacerFor(limit, windowMs);
+    pacer.started(0, 0);
+    assert.equal(pacer.room(10_000, 299), 1);
+    assert.equal(pacer.delay(10_000, 299), 0);
+    assert.equal(pacer.room(10_000, 150), 30, 'a clump of 150 free slots: a burst of 30 now');
+    for (let i = 0; i < 30; i += 1) pacer.started(10_000, 150 + i);
+    assert.equal(pacer.room(10_000, 180), 0);
     const tokenInterval = windowMs / (limit * 1.25);
-    assert.ok(Math.abs(pacer.delay(10_000, 180, limit, windowMs) - tokenInterval) < 1e-9, 'then a little faster than the limit\'s rate');
+    assert.ok(Math.abs(pacer.delay(10_000, 180) - tokenInterval) < 1e-9, 'then a little faster than the limit\'s rate');
   });
 
   it('a limit of 10 or less is never paced', () => {
-    const pacer = new Pacer();
+    const pacer = pacerFor(8, 1000);
     for (let held = 0; held < 8; held += 1) {
-      assert.equal(pacer.delay(0, held, 8, 1000), 0);
-      pacer.started(0, held, 8, 1000);
+      assert.equal(pacer.delay(0, held), 0);
+      pacer.started(0, held);
     }
-    assert.equal(pacer.room(0, 3, 8, 1000), 5);
+    assert.equal(pacer.room(0, 3), 5);
   });
 });
 

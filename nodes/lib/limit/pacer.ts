@@ -21,41 +21,58 @@ export function burstOf(limit: number): number {
   return Math.min(limit, Math.max(10, Math.ceil(limit / 10)));
 }
 
+/** What the pacer reads of the window it paces: its limit, its span, and the slots held now. */
+export interface PacedWindow {
+  readonly limit: number;
+  readonly windowMs: number;
+  held(now: number): number;
+}
+
 export class Pacer {
+  private readonly window: PacedWindow;
   /** When the current ramp began: the last start made with fewer than `burst` held. */
   private rampFrom = Number.NEGATIVE_INFINITY;
   private tokens = Number.POSITIVE_INFINITY;
   private tokensUpdatedAt = Number.NEGATIVE_INFINITY;
 
-  /** Milliseconds until one more start is allowed, with `held` slots of `limit` per `windowMs` taken. */
-  delay(now: number, held: number, limit: number, windowMs: number): number {
+  constructor(window: PacedWindow) {
+    this.window = window;
+  }
+
+  /** Milliseconds until one more start is allowed. */
+  delay(now: number): number {
+    const { limit, windowMs } = this.window;
     const burst = burstOf(limit);
     if (burst >= limit) return 0;
-    const tokenDelay = Math.max(0, (1 - this.tokensNow(now, limit, windowMs)) * (windowMs / (limit * TOKEN_RATE_FACTOR)));
+    const held = this.window.held(now);
+    const tokenDelay = Math.max(0, (1 - this.tokensNow(now)) * (windowMs / (limit * TOKEN_RATE_FACTOR)));
     if (held < burst) return tokenDelay;
     const rampDelay = this.rampFrom + ((held + 1 - burst) * windowMs) / (limit - burst) - now;
     return Math.max(tokenDelay, rampDelay);
   }
 
   /** How many may start at once now. */
-  room(now: number, held: number, limit: number, windowMs: number): number {
+  room(now: number): number {
+    const { limit, windowMs } = this.window;
     const burst = burstOf(limit);
+    const held = this.window.held(now);
     if (burst >= limit) return limit - held;
-    const tokens = Math.floor(this.tokensNow(now, limit, windowMs) + 1e-9);
+    const tokens = Math.floor(this.tokensNow(now) + 1e-9);
     if (held < burst) return Math.min(tokens, burst - held);
     // The epsilon keeps rounding from refusing a start that delay() said is due.
     const ceiling = Math.min(limit, burst + Math.floor(((now - this.rampFrom) * (limit - burst)) / windowMs + 1e-9));
     return Math.max(0, Math.min(tokens, ceiling - held));
   }
 
-  /** A request starts now, with `held` slots taken before it. */
-  started(now: number, held: number, limit: number, windowMs: number): void {
-    if (held < burstOf(limit)) this.rampFrom = now;
-    this.tokens = this.tokensNow(now, limit, windowMs) - 1;
+  /** A request starts now (call it before the window counts the start). */
+  started(now: number): void {
+    if (this.window.held(now) < burstOf(this.window.limit)) this.rampFrom = now;
+    this.tokens = this.tokensNow(now) - 1;
     this.tokensUpdatedAt = now;
   }
 
-  private tokensNow(now: number, limit: number, windowMs: number): number {
+  private tokensNow(now: number): number {
+    const { limit, windowMs } = this.window;
     const refilled = this.tokens + ((now - this.tokensUpdatedAt) * limit * TOKEN_RATE_FACTOR) / windowMs;
     return Math.min(burstOf(limit), refilled);
   }

@@ -129,7 +129,7 @@ export class RequestEngine {
   private readonly clock: Clock;
   /** Ready to start, in turns (retries go to the front of their owner's). */
   private readonly queue = new FairQueue<Task<unknown>>();
-  private readonly pacer = new Pacer();
+  private readonly pacer: Pacer;
   /** Failed once, waiting out their backoff. */
   private readonly waiting = new Set<Task<unknown>>();
   /** Requests under way, all owners together. */
@@ -152,6 +152,7 @@ export class RequestEngine {
     this.clock = clock;
     this.share = new AdaptiveLimit(limits.rateLimit, limits.rateWindowMs);
     this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + WINDOW_SLACK_MS);
+    this.pacer = new Pacer(this.window);
   }
 
   setLimits(limits: EngineLimits): void {
@@ -221,7 +222,10 @@ export class RequestEngine {
     const waitingToRetry = [...this.waiting].filter((task) => task.owner === owner);
     for (const task of [...this.queue.removeOwner(owner), ...waitingToRetry]) {
       const retrying = task.lastError ? ` ${text('last-attempt', { error: task.lastError.message })}` : '';
-      this.unqueue(task);
+      this.waiting.delete(task);
+      clearTimeout(task.retryTimer);
+      clearTimeout(task.expiryTimer);
+      this.counts(owner).queued -= 1;
       task.reject(new NotSentError(`${text('closed-before-sent')}${retrying}`, task.lastError?.statusCode));
     }
     this.changed();
@@ -248,14 +252,6 @@ export class RequestEngine {
     return counts;
   }
 
-  /** Takes a task that will not start out of the queue (or its retry wait). */
-  private unqueue(task: Task<unknown>): void {
-    this.queue.remove(task.owner, task.priority, task);
-    if (this.waiting.delete(task)) clearTimeout(task.retryTimer);
-    clearTimeout(task.expiryTimer);
-    this.counts(task.owner).queued -= 1;
-  }
-
   /** The task's maximum wait is over before its first attempt. */
   private expire(task: Task<unknown>): void {
     const maxWait = task.policy.maxWait;
@@ -280,7 +276,7 @@ export class RequestEngine {
       const sharedState = this.shared?.state;
       if (sharedState === 'connecting') return;
       const sharedDelay = sharedState === 'ready' ? this.sharedFullUntil - now : 0;
-      const paceDelay = this.pacer.delay(now, this.window.held(now), this.window.limit, this.window.windowMs);
+      const paceDelay = this.pacer.delay(now);
       const delay = Math.max(this.pausedUntil - now, windowDelay, sharedDelay, paceDelay);
       if (delay > 0) {
         this.wakeTimer = setTimeout(() => this.pump(), delay);
@@ -296,9 +292,7 @@ export class RequestEngine {
 
   /** Asks the shared window for as many slots as could start now, and starts that many. */
   private acquireShared(shared: SharedWindow, now: number): void {
-    const held = this.window.held(now);
-    const wanted = Math.min(this.queue.size, this.inFlightCap() - this.inFlight, this.window.room(now),
-      this.pacer.room(now, held, this.window.limit, this.window.windowMs));
+    const wanted = Math.min(this.queue.size, this.inFlightCap() - this.inFlight, this.window.room(now), this.pacer.room(now));
     this.acquiring = true;
     shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs,
       this.queue.urgency ?? 'normal').then(
@@ -325,7 +319,7 @@ export class RequestEngine {
 
   private start(task: Task<unknown>, slot?: string): void {
     const now = this.clock.now();
-    this.pacer.started(now, this.window.held(now), this.window.limit, this.window.windowMs);
+    this.pacer.started(now);
     this.window.start();
     clearTimeout(task.expiryTimer);
     task.expiryTimer = undefined;
