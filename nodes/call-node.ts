@@ -9,7 +9,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ConfigError, ExpiredError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
 import { text, useTranslator } from './lib/plivo/messages';
 import type { PlivoResponse } from './lib/plivo/client';
-import type { TypedValues } from './lib/call/play-request';
+import type { TypedValues } from './lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
 import { currentView, errorView, type StatusView } from './lib/call/status';
 import type { TypedSetting } from './lib/call/typed-source';

@@ -1,7 +1,7 @@
 /** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { callNodeTexts, runCallNode } from './call-node';
-import { buildCallRequest, type CallRequest, type PlaySettings } from './lib/call/play-request';
+import { buildCallRequest, TYPED_FIELDS, type CallRequest, type PlaySettings } from './lib/call/play-request';
 import { successView } from './lib/call/status';
 import { typedSettings } from './lib/call/typed-source';
 
@@ -31,7 +31,7 @@ export default function register(RED: NodeAPI): void {
       errorOutput: def.errorOutput === true,
       priority: def.priority,
       maxWait: def.maxWait,
-      typed: typedSettings(def as unknown as Record<string, unknown>),
+      typed: typedSettings(def as unknown as Record<string, unknown>, TYPED_FIELDS),
       build: (payload, values) => buildCallRequest(settings, payload, values),
       send: ({ client }, request, signal) => (request.action === 'play'
         ? client.play(request.callUuid, request.body, signal)

@@ -10,9 +10,11 @@
 import { InputError } from '../plivo/errors';
 import { text } from '../plivo/messages';
 import { urlOrUndefined } from '../plivo/url';
+import {
+  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, parseFlag, parseLegs, pick, settingText,
+  type Legs, type Source, type TypedValues,
+} from './fields';
 
-export type Legs = 'aleg' | 'bleg' | 'both';
-const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];
 export type CallAction = 'play' | 'stop';
 const ACTIONS: readonly CallAction[] = ['play', 'stop'];
 
@@ -30,16 +32,6 @@ export interface PlaySettings {
 
 /** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
 export const TYPED_FIELDS = ['callUuid', 'urls', 'legs', 'loop', 'mix', 'length'] as const;
-export type TypedField = (typeof TYPED_FIELDS)[number];
-
-/** A value read from a typed source, and the source as the user wrote it ("msg.call.uuid", "env.HOLD"). */
-export interface TypedValue {
-  value: unknown;
-  where: string;
-}
-
-export type TypedValues = Partial<Record<TypedField, TypedValue>>;
-
 /** The JSON body Plivo's Node SDK sends for the same parameters. */
 export interface PlayBody {
   urls: string;
@@ -59,52 +51,7 @@ export interface BuiltCallRequest {
   ignoredFields: string[];
 }
 
-const CALL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_NUMBER = /^[0-9]+$/;
-
-/** Where a value came from: a msg.payload field, one of the node's settings, or a typed source (`where`). */
-interface Source {
-  field: string;
-  node: boolean;
-  where?: string;
-}
-
-function fromMessage(field: string): Source {
-  return { field, node: false };
-}
-
-function fromNode(field: string): Source {
-  return { field, node: true };
-}
-
-/** The source as the user would name it in an error (only ever needed for one). */
-function label(source: Source): string {
-  if (source.where !== undefined) return source.where;
-  return source.node ? text('node-setting', { field: source.field }) : `msg.payload.${source.field}`;
-}
-
-function isAbsent(value: unknown): boolean {
-  return value === undefined || value === null || value === '';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
-}
-
-function settingText(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value).trim();
-}
-
-function parseCallUuid(value: unknown, source: Source): string {
-  if (isAbsent(value)) {
-    throw new InputError(source.field, value, 'call-uuid-missing');
-  }
-  const text = typeof value === 'string' ? value.trim() : value;
-  if (typeof text !== 'string' || !CALL_UUID.test(text)) {
-    throw new InputError(source.field, value, 'call-uuid-invalid', { where: label(source) });
-  }
-  return text;
-}
 
 /** `position` is "[2]" for an array item, " (item 2)" for a list item, "" for a single URL. */
 function parseUrl(value: unknown, source: Source, position: string): string {
@@ -142,29 +89,7 @@ function parseUrls(value: unknown, source: Source): string {
   return items.map((item, index) => parseUrl(item, source, single ? '' : ` ${text('list-item', { n: index + 1 })}`)).join(',');
 }
 
-/** One of a fixed set of words (surrounding spaces allowed), or an error with `key`. */
-function choiceParser<T extends string>(choices: readonly T[], key: string) {
-  return (value: unknown, source: Source): T => {
-    const word = typeof value === 'string' ? value.trim() : value;
-    const choice = choices.find((candidate) => candidate === word);
-    if (choice === undefined) throw new InputError(source.field, value, key, { where: label(source) });
-    return choice;
-  };
-}
-
-const parseLegs = choiceParser(LEGS, 'legs-invalid');
 const parseAction = choiceParser(ACTIONS, 'action-invalid');
-
-function parseFlag(value: unknown, source: Source): boolean {
-  if (typeof value === 'boolean') {
-    return value;
-  }
-  const flag = typeof value === 'string' ? value.trim() : undefined;
-  if (flag === 'true' || flag === 'false') {
-    return flag === 'true';
-  }
-  throw new InputError(source.field, value, 'flag-invalid', { where: label(source) });
-}
 
 function parseLength(value: unknown, source: Source): number {
   let seconds = Number.NaN;
@@ -177,49 +102,6 @@ function parseLength(value: unknown, source: Source): number {
     throw new InputError(source.field, value, 'length-invalid', { where: label(source) });
   }
   return seconds;
-}
-
-/**
- * Picks a field from its typed source, the node's setting or the message. A message value
- * that the setting shadows is recorded in `ignored` only when it says something different;
- * a typed source shadows nothing (the user pointed the field elsewhere on purpose).
- */
-function pick(
-  field: string,
-  setting: string,
-  payload: Record<string, unknown>,
-  messageKey: string,
-  ignored: string[],
-  typed?: TypedValue,
-): { value: unknown; source: Source } | undefined {
-  if (typed) {
-    const { value, where } = typed;
-    if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
-      throw new InputError(field, value === undefined || value === null ? undefined : value, 'typed-missing', { where, field });
-    }
-    return { value, source: { field, node: false, where } };
-  }
-  const messageValue = payload[messageKey];
-  if (setting !== '') {
-    if (!isAbsent(messageValue) && String(messageValue).trim() !== setting) {
-      ignored.push(`msg.payload.${messageKey}`);
-    }
-    return { value: setting, source: fromNode(field) };
-  }
-  if (isAbsent(messageValue)) {
-    return undefined;
-  }
-  return { value: messageValue, source: fromMessage(messageKey) };
-}
-
-/** The message's call UUID key: Plivo's API name, or the webhooks' CallUUID. */
-function callUuidKey(payload: Record<string, unknown>): string {
-  const snake = payload.call_uuid;
-  const webhook = payload.CallUUID;
-  if (!isAbsent(snake) && !isAbsent(webhook) && snake !== webhook) {
-    throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: String(snake), second: String(webhook) });
-  }
-  return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
 }
 
 export function buildCallRequest(settings: PlaySettings, payload: unknown, typed: TypedValues = {}): BuiltCallRequest {

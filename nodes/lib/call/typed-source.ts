@@ -1,16 +1,15 @@
 /**
- * Which plivo-play settings are read from a typed source (Node-RED's typed inputs) and how
- * each source is named in errors. Reading them needs Node-RED and is the node's job.
+ * Which of a call node's settings are read from a typed source (Node-RED's typed inputs) and
+ * how each source is named in errors. Reading them needs Node-RED and is the node's job.
  */
 import { text } from '../plivo/messages';
-import { TYPED_FIELDS, type TypedField } from './play-request';
 
 /** The types read at each message. Any other type (or none, in flows saved before) is a fixed value. */
 const TYPED_SOURCES = new Set(['msg', 'flow', 'global', 'env', 'jsonata']);
 const MAX_EXPRESSION_SHOWN = 60;
 
 export interface TypedSetting {
-  field: TypedField;
+  field: string;
   type: string;
   value: string;
   /** The source as the user wrote it, for errors. */
@@ -27,10 +26,10 @@ export function sourceName(type: string, value: string): string {
   return `${type}.${value}`;
 }
 
-/** The node's settings that name a typed source, from its saved `<field>` and `<field>Type`. */
-export function typedSettings(def: Record<string, unknown>): TypedSetting[] {
+/** The node's `fields` that name a typed source, from its saved `<field>` and `<field>Type`. */
+export function typedSettings(def: Record<string, unknown>, fields: readonly string[]): TypedSetting[] {
   const settings: TypedSetting[] = [];
-  for (const field of TYPED_FIELDS) {
+  for (const field of fields) {
     const type = def[`${field}Type`];
     if (typeof type !== 'string' || !TYPED_SOURCES.has(type)) continue;
     const value = typeof def[field] === 'string' ? (def[field] as string).trim() : '';

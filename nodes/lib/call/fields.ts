@@ -1,0 +1,133 @@
+/**
+ * What the call nodes' request builders share: where a value came from (the node, msg.payload
+ * or a typed source) and how it is named in errors, picking a field by precedence, and the
+ * fields every call request has (call UUID, legs, loop, mix). No Node-RED here.
+ */
+import { InputError } from '../plivo/errors';
+import { text } from '../plivo/messages';
+
+export type Legs = 'aleg' | 'bleg' | 'both';
+const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];
+
+/** A value read from a typed source, and the source as the user wrote it ("msg.call.uuid", "env.HOLD"). */
+export interface TypedValue {
+  value: unknown;
+  where: string;
+}
+
+/** Values read from typed sources, by setting name. */
+export type TypedValues = Partial<Record<string, TypedValue>>;
+
+const CALL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Where a value came from: a msg.payload field, one of the node's settings, or a typed source (`where`). */
+export interface Source {
+  field: string;
+  node: boolean;
+  where?: string;
+}
+
+export function fromMessage(field: string): Source {
+  return { field, node: false };
+}
+
+export function fromNode(field: string): Source {
+  return { field, node: true };
+}
+
+/** The source as the user would name it in an error (only ever needed for one). */
+export function label(source: Source): string {
+  if (source.where !== undefined) return source.where;
+  return source.node ? text('node-setting', { field: source.field }) : `msg.payload.${source.field}`;
+}
+
+export function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+export function settingText(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+export function parseCallUuid(value: unknown, source: Source): string {
+  if (isAbsent(value)) {
+    throw new InputError(source.field, value, 'call-uuid-missing');
+  }
+  const text = typeof value === 'string' ? value.trim() : value;
+  if (typeof text !== 'string' || !CALL_UUID.test(text)) {
+    throw new InputError(source.field, value, 'call-uuid-invalid', { where: label(source) });
+  }
+  return text;
+}
+
+
+/** One of a fixed set of words (surrounding spaces allowed), or an error with `key`. */
+export function choiceParser<T extends string>(choices: readonly T[], key: string) {
+  return (value: unknown, source: Source): T => {
+    const word = typeof value === 'string' ? value.trim() : value;
+    const choice = choices.find((candidate) => candidate === word);
+    if (choice === undefined) throw new InputError(source.field, value, key, { where: label(source) });
+    return choice;
+  };
+}
+
+export const parseLegs = choiceParser(LEGS, 'legs-invalid');
+
+export function parseFlag(value: unknown, source: Source): boolean {
+  if (typeof value === 'boolean') {
+    return value;
+  }
+  const flag = typeof value === 'string' ? value.trim() : undefined;
+  if (flag === 'true' || flag === 'false') {
+    return flag === 'true';
+  }
+  throw new InputError(source.field, value, 'flag-invalid', { where: label(source) });
+}
+
+
+/**
+ * Picks a field from its typed source, the node's setting or the message. A message value
+ * that the setting shadows is recorded in `ignored` only when it says something different;
+ * a typed source shadows nothing (the user pointed the field elsewhere on purpose).
+ */
+export function pick(
+  field: string,
+  setting: string,
+  payload: Record<string, unknown>,
+  messageKey: string,
+  ignored: string[],
+  typed?: TypedValue,
+): { value: unknown; source: Source } | undefined {
+  if (typed) {
+    const { value, where } = typed;
+    if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
+      throw new InputError(field, value === undefined || value === null ? undefined : value, 'typed-missing', { where, field });
+    }
+    return { value, source: { field, node: false, where } };
+  }
+  const messageValue = payload[messageKey];
+  if (setting !== '') {
+    if (!isAbsent(messageValue) && String(messageValue).trim() !== setting) {
+      ignored.push(`msg.payload.${messageKey}`);
+    }
+    return { value: setting, source: fromNode(field) };
+  }
+  if (isAbsent(messageValue)) {
+    return undefined;
+  }
+  return { value: messageValue, source: fromMessage(messageKey) };
+}
+
+/** The message's call UUID key: Plivo's API name, or the webhooks' CallUUID. */
+export function callUuidKey(payload: Record<string, unknown>): string {
+  const snake = payload.call_uuid;
+  const webhook = payload.CallUUID;
+  if (!isAbsent(snake) && !isAbsent(webhook) && snake !== webhook) {
+    throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: String(snake), second: String(webhook) });
+  }
+  return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
+}
