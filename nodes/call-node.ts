@@ -1,18 +1,19 @@
 /**
- * What every node that sends a request into a call shares (plivo play now, plivo speak next):
+ * What every node that sends a request into a call shares (plivo play, plivo speak):
  * typed settings read with Node-RED's own evaluation and in message order, the account's
  * engine (limit, queue, retries), a throttled status, errors to Catch or the error output
  * (exactly once per message), and close with grace. A call node gives its request builder and
  * how to send the request; this module is Node-RED glue only.
  */
-import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ConfigError, ExpiredError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
 import { text, useTranslator } from './lib/plivo/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import type { TypedValues } from './lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
 import { currentView, errorView, type StatusView } from './lib/call/status';
-import type { TypedSetting } from './lib/call/typed-source';
+import { typedSettings, type TypedSetting } from './lib/call/typed-source';
 import { StatusThrottle } from './lib/status-throttle';
 import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
 
@@ -22,42 +23,61 @@ type Done = (error?: Error) => void;
 /** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
 const CLOSE_GRACE_MS = 10_000;
 
-export interface CallNodeOptions<Request> {
+/** A call node's saved settings that this module reads; the rest are its request builder's. */
+export interface CallNodeDef extends NodeDef {
   /** The account node's id. */
   account?: string;
   /** A second output for errors instead of Catch nodes. */
-  errorOutput: boolean;
+  errorOutput?: boolean;
   /** The node's Priority and Max wait settings, as saved. */
   priority?: unknown;
   maxWait?: unknown;
-  /** Settings the node reads from msg, flow, global, env or JSONata at each message. */
-  typed: TypedSetting[];
+}
+
+/** What makes a call node what it is: its request, how it is sent, and what a success shows. */
+export interface CallNodeRequests<Def extends CallNodeDef, Request> {
+  /** Settings the node may read from msg, flow, global, env or JSONata at each message. */
+  typedFields: readonly string[];
   /** The request for a message, or an InputError naming the field; `ignoredFields` were shadowed by the node's settings. */
-  build(payload: unknown, values: TypedValues): { request: Request; ignoredFields: string[] };
+  build(def: Def, payload: unknown, values: TypedValues): { request: Request; ignoredFields: string[] };
   send(account: PlivoAccount, request: Request, signal: AbortSignal): Promise<PlivoResponse>;
   /** The status after a success. */
   succeeded(request: Request): StatusView;
 }
 
-/** Node-RED's translator for the runtime texts (errors, status), set up once per runtime. */
-export function callNodeTexts(RED: NodeAPI): (view: StatusView) => string {
+type CallNodeTexts = ReturnType<typeof callNodeTexts>;
+
+/**
+ * The call nodes' runtime texts (errors, status, warnings) are in plivo-play's catalog. Node-RED
+ * files each node set's catalog under "<package>/<set>", and a node's `RED._` looks in its own
+ * set's: plivo speak names plivo-play's outright.
+ */
+const PACKAGE_NAME = (require(path.join(__dirname, '..', '..', 'package.json')) as { name: string }).name;
+const CATALOG = `${PACKAGE_NAME}/plivo-play:plivo-play.`;
+
+export type CallNodeText = (key: string, params?: Record<string, string | number>) => string;
+
+/** Node-RED's translator for the runtime texts, set up once per runtime; `key` is under plivo-play. */
+function callNodeTexts(RED: NodeAPI): { text: CallNodeText; status: (view: StatusView) => string } {
+  const translate: CallNodeText = (key, params) => RED._(`${CATALOG}${key}`, params);
   useTranslator((key, params) => {
-    const full = `plivo-play.errors.${key}`;
-    const translated = RED._(full, params);
-    return translated === full || translated.endsWith(`:${full}`) ? undefined : translated;
+    const full = `errors.${key}`;
+    const translated = translate(full, params);
+    return translated.endsWith(full) ? undefined : translated;
   });
   /** Status texts without parameters, translated once: the runtime's language does not change. */
   const fixedTexts = new Map<string, string>();
-  return (view) => {
-    const key = `plivo-play.status.${view.key}`;
-    if (view.params) return RED._(key, view.params);
+  const status = (view: StatusView) => {
+    const key = `status.${view.key}`;
+    if (view.params) return translate(key, view.params);
     let translated = fixedTexts.get(key);
     if (translated === undefined) {
-      translated = RED._(key);
+      translated = translate(key);
       fixedTexts.set(key, translated);
     }
     return translated;
   };
+  return { text: translate, status };
 }
 
 /**
@@ -94,10 +114,23 @@ async function readAllTyped(RED: NodeAPI, node: Node, typed: TypedSetting[], msg
   return values;
 }
 
+/** Registers the node type `type`: a call node that sends what `requests` builds. */
+export function registerCallNode<Def extends CallNodeDef, Request>(RED: NodeAPI, type: string, requests: CallNodeRequests<Def, Request>): void {
+  const texts = callNodeTexts(RED);
+  function CallNode(this: Node, def: Def): void {
+    RED.nodes.createNode(this, def);
+    runCallNode(RED, this, texts, def, requests);
+  }
+  RED.nodes.registerType(type, CallNode);
+}
+
 /** Makes `node` a call node: its input, status and close. */
-export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view: StatusView) => string, options: CallNodeOptions<Request>): void {
-  const { errorOutput, typed } = options;
-  const configNode = options.account ? (RED.nodes.getNode(options.account) as PlivoConfigNode | null) : null;
+function runCallNode<Def extends CallNodeDef, Request>(
+  RED: NodeAPI, node: Node, texts: CallNodeTexts, def: Def, requests: CallNodeRequests<Def, Request>,
+): void {
+  const errorOutput = def.errorOutput === true;
+  const typed = typedSettings(def as unknown as Record<string, unknown>, requests.typedFields);
+  const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
   let account: PlivoAccount | undefined;
   try {
     account = configNode?.account();
@@ -108,7 +141,7 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
   let scheduling: Scheduling | undefined;
   let schedulingError: InputError | undefined;
   try {
-    scheduling = parseScheduling(options.priority, options.maxWait);
+    scheduling = parseScheduling(def.priority, def.maxWait);
   } catch (error) {
     schedulingError = error as InputError;
   }
@@ -129,9 +162,9 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
       node.status({});
       return;
     }
-    const shown = statusText(view);
+    const shown = texts.status(view);
     // Messages that waited too long stay counted whatever happens next.
-    const text = expired > 0 ? RED._('plivo-play.status.with-expired', { status: shown, count: expired }) : shown;
+    const text = expired > 0 ? texts.text('status.with-expired', { status: shown, count: expired }) : shown;
     node.status({ fill: view.fill, shape: view.shape, text });
     if (view.key === 'rate-limited') status.refreshIn(1000);
   }
@@ -175,7 +208,7 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
     const maxWait = (msg as { maxWait?: unknown }).maxWait;
     try {
       if (!scheduling) throw schedulingError as InputError;
-      built = options.build(msg.payload, values);
+      built = requests.build(def, msg.payload, values);
       usable = requireAccount();
       policy = taskPolicy(usable.policy.task, scheduling, maxWait);
     } catch (error) {
@@ -185,14 +218,14 @@ export function runCallNode<Request>(RED: NodeAPI, node: Node, statusText: (view
     const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined
       ? [...built.ignoredFields, 'msg.maxWait'] : built.ignoredFields;
     if (ignored.length > 0) {
-      node.warn(RED._('plivo-play.warn.ignored', { fields: ignored.join(', ') }));
+      node.warn(texts.text('warn.ignored', { fields: ignored.join(', ') }));
     }
     const { request } = built;
-    usable.engine.submit(node, policy, (signal) => options.send(usable, request, signal)).then(
+    usable.engine.submit(node, policy, (signal) => requests.send(usable, request, signal)).then(
       (response) => {
         msg.payload = response.body;
         msg.statusCode = response.statusCode;
-        settleStatus(options.succeeded(request));
+        settleStatus(requests.succeeded(request));
         send(errorOutput ? [msg, null] : msg);
         done();
       },

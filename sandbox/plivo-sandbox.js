@@ -30,6 +30,17 @@ const DEMO_BROADCAST_CALLS = Object.freeze([
 ]);
 
 const PLAY_PARAMETERS = new Set(['urls', 'length', 'legs', 'loop', 'mix']);
+const SPEAK_PARAMETERS = new Set(['text', 'voice', 'language', 'legs', 'loop', 'mix']);
+/**
+ * The voices of each language Plivo speaks (W: WOMAN, M: MAN), written apart from the node's
+ * own list (nodes/lib/call/speak-languages.ts) so that the tests check one against the other.
+ */
+const SPEAK_VOICES = {
+  arb: 'W', 'cmn-CN': 'W', 'da-DK': 'WM', 'nl-NL': 'WM', 'en-AU': 'WM', 'en-IN': 'W', 'en-GB': 'WM', 'en-US': 'WM',
+  'en-GB-WLS': 'M', 'fr-CA': 'W', 'fr-FR': 'WM', 'de-DE': 'WM', 'hi-IN': 'W', 'is-IS': 'WM', 'it-IT': 'WM', 'ja-JP': 'WM',
+  'ko-KR': 'W', 'nb-NO': 'W', 'pl-PL': 'WM', 'pt-BR': 'WM', 'pt-PT': 'WM', 'ro-RO': 'W', 'ru-RU': 'WM', 'es-MX': 'W',
+  'es-ES': 'WM', 'es-US': 'WM', 'sv-SE': 'W', 'tr-TR': 'W', 'cy-GB': 'W',
+};
 
 function json(res, status, body, headers = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -59,17 +70,37 @@ function isHttpUrl(text) {
   }
 }
 
-/** Plivo-like validation of a Play body; returns the error text or undefined. */
-function playBodyError(body) {
+/** Checks the parameters Play and Speak share, and that no other is sent; returns the error text or undefined. */
+function commonBodyError(body, parameters) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'invalid request body';
-  const unknown = Object.keys(body).filter((key) => !PLAY_PARAMETERS.has(key));
+  const unknown = Object.keys(body).filter((key) => !parameters.has(key));
   if (unknown.length > 0) return `unknown parameter(s): ${unknown.join(', ')}`;
-  if (typeof body.urls !== 'string' || body.urls === '') return 'urls parameter is required';
-  if (!body.urls.split(',').every(isHttpUrl)) return 'invalid urls';
-  if ('length' in body && !isPositiveInteger(body.length)) return 'length must be a positive integer';
   if ('legs' in body && !['aleg', 'bleg', 'both'].includes(body.legs)) return 'legs must be aleg, bleg or both';
   if ('loop' in body && !isBoolean(body.loop)) return 'loop must be true or false';
   if ('mix' in body && !isBoolean(body.mix)) return 'mix must be true or false';
+  return undefined;
+}
+
+/** Plivo-like validation of a Play body; returns the error text or undefined. */
+function playBodyError(body) {
+  const common = commonBodyError(body, PLAY_PARAMETERS);
+  if (common) return common;
+  if (typeof body.urls !== 'string' || body.urls === '') return 'urls parameter is required';
+  if (!body.urls.split(',').every(isHttpUrl)) return 'invalid urls';
+  if ('length' in body && !isPositiveInteger(body.length)) return 'length must be a positive integer';
+  return undefined;
+}
+
+/** Plivo-like validation of a Speak body: Plivo's defaults are WOMAN and en-US. */
+function speakBodyError(body) {
+  const common = commonBodyError(body, SPEAK_PARAMETERS);
+  if (common) return common;
+  if (typeof body.text !== 'string' || body.text.trim() === '') return 'text parameter is required';
+  if ('voice' in body && body.voice !== 'MAN' && body.voice !== 'WOMAN') return 'voice must be MAN or WOMAN';
+  const language = 'language' in body ? body.language : 'en-US';
+  const voices = Object.hasOwn(SPEAK_VOICES, language) ? SPEAK_VOICES[language] : undefined;
+  if (voices === undefined) return `language ${language} is not supported`;
+  if (!voices.includes((body.voice ?? 'WOMAN')[0])) return `voice ${body.voice ?? 'WOMAN'} is not available for ${language}`;
   return undefined;
 }
 
@@ -116,7 +147,7 @@ async function startSandbox(options = {}) {
   }
 
   function route(req, res, record) {
-    const match = /^\/v1\/Account\/([^/]+)\/(?:Call\/([^/]+)\/Play\/)?$/.exec(record.path);
+    const match = /^\/v1\/Account\/([^/]+)\/(?:Call\/([^/]+)\/(Play|Speak)\/)?$/.exec(record.path);
     if (!match) return apiError(res, 404, 'not found');
     if (req.headers.authorization !== expectedAuth || decodeURIComponent(match[1]) !== account.authId) {
       return apiError(res, 401, 'authentication failed');
@@ -142,9 +173,10 @@ async function startSandbox(options = {}) {
       return apiError(res, 400, 'content type must be application/json');
     }
     if (record.json === undefined) return apiError(res, 400, 'invalid JSON body');
-    const invalid = playBodyError(record.json);
+    const speak = match[3] === 'Speak';
+    const invalid = speak ? speakBodyError(record.json) : playBodyError(record.json);
     if (invalid) return apiError(res, 400, invalid);
-    return json(res, 202, { message: 'play started', api_id: randomUUID() });
+    return json(res, 202, { message: speak ? 'speak started' : 'play started', api_id: randomUUID() });
   }
 
   /**

@@ -2,7 +2,7 @@
 /** The request engine through the plivo-play node, against the sandbox over real HTTP. */
 const assert = require('node:assert/strict');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
-const { helper, playNode, configNode, loadPlayFlow, Outcomes, startOwnSandbox, credentialsFor } = require('./support.js');
+const { helper, textKey, playNode, configNode, loadPlayFlow, Outcomes, startOwnSandbox, credentialsFor } = require('./support.js');
 
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -29,7 +29,7 @@ describe('request engine through the node', function () {
     return run.send({ payload: { call_uuid: callUuid, urls: URL_A, ...extra } });
   }
 
-  const statuses = (run) => run.play.status.args.map(([status]) => status.text);
+  const statuses = (run) => run.node.status.args.map(([status]) => status.text);
   const started = () => sandbox.requests.filter((request) => request.status === 202).length;
 
   describe('fault matrix', () => {
@@ -42,7 +42,7 @@ describe('request engine through the node', function () {
       assert.ok(Date.now() - began >= 950, 'waited for Retry-After');
       assert.deepEqual(sandbox.requests.map((request) => request.status), [429, 202]);
       assert.equal(run.outputs.length, 1, 'nothing is duplicated for a 429');
-      assert.ok(statuses(run).includes('plivo-play.status.rate-limited'));
+      assert.ok(statuses(run).includes(textKey('status.rate-limited')));
     });
 
     it('429 without Retry-After: backs off and plays once', async () => {
@@ -57,8 +57,8 @@ describe('request engine through the node', function () {
     it('a 429 holds back the whole account, not only the message that got it', async () => {
       const run = await load({}, { concurrency: '1' });
       sandbox.fail({ status: 429, body: { error: 'too many requests' }, headers: { 'retry-after': '1', ...JSON_TYPE } });
-      run.play.receive({ payload: { call_uuid: callUuid, urls: URL_A } });
-      run.play.receive({ payload: { call_uuid: callUuid, urls: URL_A } });
+      run.node.receive({ payload: { call_uuid: callUuid, urls: URL_A } });
+      run.node.receive({ payload: { call_uuid: callUuid, urls: URL_A } });
       await run.waitFor(2);
       const [first, second, third] = sandbox.requests;
       assert.equal(first.status, 429);
@@ -203,15 +203,15 @@ describe('request engine through the node', function () {
 
   it('shows the queue while messages wait', async () => {
     const run = await load({}, { rateLimit: '2', rateWindow: '1' });
-    for (let n = 0; n < 5; n += 1) run.play.receive({ payload: { call_uuid: callUuid, urls: URL_A }, n });
+    for (let n = 0; n < 5; n += 1) run.node.receive({ payload: { call_uuid: callUuid, urls: URL_A }, n });
     await run.waitFor(5);
-    assert.ok(statuses(run).some((text) => text === 'plivo-play.status.queued'));
-    assert.equal(statuses(run).at(-1), 'plivo-play.status.played');
+    assert.ok(statuses(run).some((text) => text === textKey('status.queued')));
+    assert.equal(statuses(run).at(-1), textKey('status.played'));
   });
 
   it('ends a message that does not fit the queue with "queue full" at Catch', async () => {
     const run = await load({}, { rateLimit: '1', rateWindow: '1', concurrency: '1', queueLimit: '2' });
-    for (let n = 0; n < 5; n += 1) run.play.receive({ payload: { call_uuid: callUuid, urls: URL_A }, n });
+    for (let n = 0; n < 5; n += 1) run.node.receive({ payload: { call_uuid: callUuid, urls: URL_A }, n });
     await run.waitFor(5);
     const full = run.errors.filter((msg) => /^Not sent: queue full/.test(msg.error.message));
     assert.equal(full.length, 2, 'one sending, two queued, two refused');
@@ -234,7 +234,7 @@ describe('request engine through the node', function () {
     for (let i = 0; i < 80; i += 1) sandbox.fail(faults[Math.floor(random() * faults.length)]);
     const count = 150;
     for (let n = 0; n < count; n += 1) {
-      run.play.receive({ payload: { call_uuid: random() < 0.1 ? gone : callUuid, urls: URL_A }, n });
+      run.node.receive({ payload: { call_uuid: random() < 0.1 ? gone : callUuid, urls: URL_A }, n });
     }
     await run.waitFor(count, 300, 60_000);
     const ends = run.all.map((outcome) => (outcome.output ?? outcome.error).n).sort((a, b) => a - b);
@@ -253,7 +253,7 @@ describe('request engine through the node', function () {
       assert.equal(request.path, `/v1/Account/${sandbox.account.authId}/Call/${callUuid}/Play/`);
       assert.equal(request.body, '');
       assert.equal(request.headers['content-type'], undefined);
-      assert.equal(run.play.status.lastCall.args[0].text, 'plivo-play.status.stopped');
+      assert.equal(run.node.status.lastCall.args[0].text, textKey('status.stopped'));
     });
 
     it('takes the action from msg.payload.action when the node leaves it blank', async () => {
@@ -313,9 +313,9 @@ describe('request engine through the node', function () {
     it('ends every queued message once with "node closed before the request was sent"', async () => {
       const run = await load({}, { rateLimit: '5', rateWindow: '1' });
       const ends = [];
-      run.play.send = (msg) => ends.push({ n: msg.n, ok: true });
-      run.play.error = (error, msg) => ends.push({ n: msg.n, error: String(error) });
-      for (let n = 0; n < 40; n += 1) run.play.receive({ payload: { call_uuid: callUuid, urls: URL_A }, n });
+      run.node.send = (msg) => ends.push({ n: msg.n, ok: true });
+      run.node.error = (error, msg) => ends.push({ n: msg.n, error: String(error) });
+      for (let n = 0; n < 40; n += 1) run.node.receive({ payload: { call_uuid: callUuid, urls: URL_A }, n });
       await new Promise((resolve) => setTimeout(resolve, 300));
       await helper.clearFlows();
       assert.deepEqual(ends.map((end) => end.n).sort((a, b) => a - b), [...Array(40).keys()]);
@@ -330,10 +330,10 @@ describe('request engine through the node', function () {
     it('lets a request in flight finish before the node closes', async () => {
       const run = await load({}, { timeout: '2' });
       const ends = [];
-      run.play.send = (msg) => ends.push(msg.statusCode);
-      run.play.error = (error) => ends.push(String(error));
+      run.node.send = (msg) => ends.push(msg.statusCode);
+      run.node.error = (error) => ends.push(String(error));
       sandbox.fail({ kind: 'hang' });
-      run.play.receive({ payload: { call_uuid: callUuid, urls: URL_A } });
+      run.node.receive({ payload: { call_uuid: callUuid, urls: URL_A } });
       await new Promise((resolve) => setTimeout(resolve, 100));
       const began = Date.now();
       await helper.clearFlows();

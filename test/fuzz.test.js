@@ -122,7 +122,7 @@ describe(`fuzz: ${SETTINGS_RUNS * PAYLOADS_PER_SETTING} generated messages (seed
         credentials: credentialsFor(sandbox),
       });
       const batch = payloads.slice(index * PAYLOADS_PER_SETTING, (index + 1) * PAYLOADS_PER_SETTING);
-      batch.forEach((payload, n) => run.play.receive({ payload: withCalls(payload, calls), n }));
+      batch.forEach((payload, n) => run.node.receive({ payload: withCalls(payload, calls), n }));
       await run.waitFor(batch.length, 20, 20_000);
       const context = `settings ${JSON.stringify(rawSettings)} (seed ${SEED})`;
 

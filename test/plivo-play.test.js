@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
-const { helper, loadPlayFlow, AUTH_ID, AUTH_TOKEN } = require('./support.js');
+const { helper, textKey, loadPlayFlow, AUTH_ID, AUTH_TOKEN } = require('./support.js');
 
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
 const URL_B = 'https://example.com/b.wav';
@@ -49,7 +49,7 @@ describe('plivo-play node', () => {
       assert.equal(request.path, `/v1/Account/${AUTH_ID}/Call/${callUuid}/Play/`);
       assert.equal(request.headers.authorization, `Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`);
       assert.deepEqual(request.json, { urls: `${URL_A},${URL_B}`, length: 10, legs: 'both', loop: false, mix: false });
-      assert.deepEqual(lastStatus(run.play), { fill: 'green', shape: 'dot', text: 'plivo-play.status.played' });
+      assert.deepEqual(lastStatus(run.node), { fill: 'green', shape: 'dot', text: textKey('status.played') });
     });
 
     it('accepts CallUUID from a Plivo answer webhook', async () => {
@@ -57,7 +57,7 @@ describe('plivo-play node', () => {
       const { output } = await run.send({ payload: { CallUUID: callUuid, From: '14155550100', CallStatus: 'in-progress' } });
       assert.equal(output.statusCode, 202);
       assert.deepEqual(sandbox.requests[0].json, { urls: URL_A });
-      assert.equal(run.play.warn.callCount, 0);
+      assert.equal(run.node.warn.callCount, 0);
     });
 
     it('works with any payload when the node sets the call UUID and URLs', async () => {
@@ -73,8 +73,8 @@ describe('plivo-play node', () => {
       assert.equal(output.statusCode, 202);
       assert.equal(sandbox.requests[0].path, `/v1/Account/${AUTH_ID}/Call/${callUuid}/Play/`);
       assert.deepEqual(sandbox.requests[0].json, { urls: URL_A, legs: 'bleg', mix: false });
-      assert.equal(run.play.warn.callCount, 1);
-      assert.equal(run.play.warn.firstCall.args[0], 'plivo-play.warn.ignored');
+      assert.equal(run.node.warn.callCount, 1);
+      assert.equal(run.node.warn.firstCall.args[0], textKey('warn.ignored'));
     });
 
     it('uses PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN when the account\'s credentials are blank', async () => {
@@ -124,14 +124,14 @@ describe('plivo-play node', () => {
         }
         assert.equal(error.error.source.id, 'play');
         assert.equal(sandbox.requests.length, 0, 'no request may be sent');
-        assert.equal(lastStatus(run.play).fill, 'red');
-        assert.equal(lastStatus(run.play).shape, 'ring');
+        assert.equal(lastStatus(run.node).fill, 'red');
+        assert.equal(lastStatus(run.node).shape, 'ring');
       });
     }
 
     it('rejects a message when no account is configured', async () => {
       const run = await loadPlayFlow(sandbox.url, { account: '' });
-      assert.equal(lastStatus(run.play).text, 'plivo-play.status.no-account');
+      assert.equal(lastStatus(run.node).text, textKey('status.no-account'));
       const { error } = await run.send({ payload: { call_uuid: callUuid, urls: URL_A } });
       assert.equal(error.error.message,
         'Plivo account error: no account is selected: pick or add one in the node\'s Account setting');
@@ -154,7 +154,7 @@ describe('plivo-play node', () => {
       assert.equal(error.error.message, 'Plivo API error: 404 not found');
       assert.equal(error.statusCode, 404);
       assert.deepEqual(error.payload, { call_uuid: callUuid, urls: URL_A });
-      assert.equal(lastStatus(run.play).text, 'plivo-play.status.api-error');
+      assert.equal(lastStatus(run.node).text, textKey('status.api-error'));
     });
 
     it('401 for a wrong token', async () => {
@@ -178,7 +178,7 @@ describe('plivo-play node', () => {
       const { error } = await run.send({ payload: { call_uuid: callUuid, urls: URL_A } });
       assert.match(error.error.message, /^Plivo API error: could not reach http:\/\/127\.0\.0\.1:\d+/);
       assert.equal(error.statusCode, undefined);
-      assert.equal(lastStatus(run.play).text, 'plivo-play.status.unreachable');
+      assert.equal(lastStatus(run.node).text, textKey('status.unreachable'));
     });
   });
 
@@ -195,7 +195,7 @@ describe('plivo-play node', () => {
         { call_uuid: callUuid, urls: URL_B, legs: 'both' },
       ][i % 4]);
     }
-    payloads.forEach((payload, n) => run.play.receive({ payload, n }));
+    payloads.forEach((payload, n) => run.node.receive({ payload, n }));
     await run.waitFor(payloads.length, 200);
     const ends = run.all.map((outcome) => (outcome.output ?? outcome.error).n).sort((a, b) => a - b);
     assert.deepEqual(ends, payloads.map((_, n) => n), 'each message ends once');
@@ -222,7 +222,7 @@ describe('plivo-play node', () => {
       await run.send({ payload });
     }
     const logs = helper.log().args;
-    const calls = ['status', 'warn', 'error', 'log', 'send'].flatMap((method) => run.play[method].args);
+    const calls = ['status', 'warn', 'error', 'log', 'send'].flatMap((method) => run.node[method].args);
     const everything = JSON.stringify({ all: run.all, logs, calls }, (key, value) => (value instanceof Error
       ? { message: value.message, stack: value.stack, ...value } : value));
     assert.ok(run.outputs.length >= 1 && run.errors.length >= 3, 'the scan covers successes and failures');

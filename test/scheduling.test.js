@@ -11,7 +11,7 @@ const { NotSentError } = require('../dist/nodes/lib/plivo/errors.js');
 const { parseScheduling, taskPolicy } = require('../dist/nodes/lib/call/scheduling.js');
 const { currentView } = require('../dist/nodes/lib/call/status.js');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
-const { helper, playNode, configNode, Outcomes, startOwnSandbox, credentialsFor } = require('./support.js');
+const { helper, textKey, playNode, configNode, Outcomes, startOwnSandbox, credentialsFor } = require('./support.js');
 
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';
 const policy = { retries: 0, rateLimitWaitMs: 60_000 };
@@ -310,7 +310,7 @@ describe('scheduling through the nodes', function () {
     const first = order.indexOf(promptCall);
     assert.ok(first - sentBefore <= 1, `${first - sentBefore} low plays went first`);
     assert.deepEqual(order.slice(first, first + 3), [promptCall, promptCall, promptCall], 'the three high plays went one after another');
-    assert.ok(bulk.status.args.some(([status]) => /^plivo-play\.status\.queued-low$/.test(status.text)));
+    assert.ok(bulk.status.args.some(([status]) => status.text === textKey('status.queued-low')));
   });
 
   it('Max wait: messages still queued after it end at Catch as not sent, no request; the status counts them', async () => {
@@ -324,7 +324,7 @@ describe('scheduling through the nodes', function () {
     assert.ok(expired.length >= 10, `${expired.length} expired`);
     assert.equal(expired.length + run.outputs.length, 30);
     assert.equal(sandbox.requests.length, run.outputs.length, 'a request for each played message only');
-    assert.equal(bulk.status.lastCall.args[0].text, 'plivo-play.status.with-expired', 'the count stays in the status');
+    assert.equal(bulk.status.lastCall.args[0].text, textKey('status.with-expired'), 'the count stays in the status');
   });
 
   it('msg.maxWait sets it per message; a bad one is refused naming it; the node\'s value wins when set', async () => {
@@ -341,7 +341,7 @@ describe('scheduling through the nodes', function () {
     const expired = run.errors.filter((msg) => /longer than msg\.maxWait \(0\.3 s\)$/.test(msg.error.message));
     assert.ok(expired.length >= 5, `${expired.length} expired`);
     assert.equal(run.outputs.filter((msg) => String(msg.n).startsWith('p')).length, 5, 'the node\'s 60 s won over msg.maxWait 0.01');
-    assert.deepEqual(prompt.warn.args.map(([text]) => text), Array(5).fill('plivo-play.warn.ignored'));
+    assert.deepEqual(prompt.warn.args.map(([text]) => text), Array(5).fill(textKey('warn.ignored')));
   });
 
   it('a saved priority that is not high, normal or low fails each message naming it, with no request', async () => {

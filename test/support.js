@@ -1,8 +1,10 @@
 'use strict';
-/** Shared test plumbing: the built nodes, a flow around one plivo-play node, outcome capture. */
+/** Shared test plumbing: the built nodes, a flow around one call node (plivo play or speak), outcome capture. */
 const helper = require('node-red-node-test-helper');
 const playNode = require('../dist/nodes/plivo-play.js').default;
+const speakNode = require('../dist/nodes/plivo-speak.js').default;
 const configNode = require('../dist/nodes/plivo-config.js').default;
+const { name: PACKAGE_NAME } = require('../package.json');
 
 const { nodeRedPackage } = require('../scripts/dev-runtime.js');
 
@@ -12,31 +14,44 @@ const AUTH_ID = 'MATESTACCOUNT0000001';
 const AUTH_TOKEN = 'tok-SECRET-4b1d7f0e9a';
 
 /**
- * A tab with: plivo-config `cfg` -> plivo-play `play` -> helper `out`, and a catch node
- * for the tab -> helper `caught`. Tab nodes need x and y, or the runtime takes them for
- * config nodes. `play` takes the given properties.
+ * The call nodes' runtime texts as the test helper shows them: its translator returns the key,
+ * which names plivo-play's catalog (call-node.ts). `textKey('status.played')`.
  */
-function playFlow(sandboxUrl, playProps = {}, configProps = {}) {
+function textKey(key) {
+  return `${PACKAGE_NAME}/plivo-play:plivo-play.${key}`;
+}
+
+/**
+ * A tab with: plivo-config `cfg` -> call node `play` (a plivo-play, or `type`) -> helper `out`,
+ * and a catch node for the tab -> helper `caught`. Tab nodes need x and y, or the runtime takes
+ * them for config nodes. `play` takes the given properties.
+ */
+function playFlow(sandboxUrl, playProps = {}, configProps = {}, type = 'plivo-play') {
   return [
     { id: 'tab', type: 'tab', label: 'test' },
     { id: 'cfg', type: 'plivo-config', name: 'test account', baseUrl: sandboxUrl, ...configProps },
-    { id: 'play', type: 'plivo-play', z: 'tab', x: 300, y: 100, name: '', account: 'cfg', ...playProps, wires: [['out']] },
+    { id: 'play', type, z: 'tab', x: 300, y: 100, name: '', account: 'cfg', ...playProps, wires: [['out']] },
     { id: 'out', type: 'helper', z: 'tab', x: 500, y: 100, wires: [] },
     { id: 'catcher', type: 'catch', z: 'tab', x: 300, y: 200, scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab', x: 500, y: 200, wires: [] },
   ];
 }
 
-async function loadPlayFlow(sandboxUrl, playProps, { configProps, credentials } = {}) {
+async function loadPlayFlow(sandboxUrl, playProps, { configProps, credentials, type } = {}) {
   const creds = credentials === undefined ? { cfg: { authId: AUTH_ID, authToken: AUTH_TOKEN } } : credentials;
-  await helper.load([configNode, playNode], playFlow(sandboxUrl, playProps, configProps), creds);
+  await helper.load([configNode, playNode, speakNode], playFlow(sandboxUrl, playProps, configProps, type), creds);
   return new Outcomes(helper.getNode('play'), helper.getNode('out'), helper.getNode('caught'));
+}
+
+/** The flow of loadPlayFlow around a plivo-speak node (still `play` in the flow, `run.node` here). */
+function loadSpeakFlow(sandboxUrl, speakProps, options = {}) {
+  return loadPlayFlow(sandboxUrl, speakProps, { ...options, type: 'plivo-speak' });
 }
 
 /** Records, in order, what leaves the node: messages on its output and errors at the catch node. */
 class Outcomes {
-  constructor(play, out, caught) {
-    this.play = play;
+  constructor(node, out, caught) {
+    this.node = node;
     this.all = [];
     this.waiters = [];
     out.on('input', (msg) => this.record({ output: msg }));
@@ -74,7 +89,7 @@ class Outcomes {
   /** Sends one msg and returns its single outcome: {output: msg} or {error: msg}. */
   async send(msg) {
     const before = this.all.length;
-    this.play.receive(msg);
+    this.node.receive(msg);
     await this.waitFor(before + 1);
     if (this.all.length !== before + 1) {
       throw new Error(`one message ended ${this.all.length - before} times`);
@@ -97,5 +112,6 @@ function credentialsFor(sandbox, ...ids) {
 }
 
 module.exports = {
-  helper, playNode, configNode, AUTH_ID, AUTH_TOKEN, playFlow, loadPlayFlow, Outcomes, startOwnSandbox, credentialsFor,
+  helper, playNode, speakNode, configNode, AUTH_ID, AUTH_TOKEN, textKey, playFlow, loadPlayFlow, loadSpeakFlow, Outcomes,
+  startOwnSandbox, credentialsFor,
 };

@@ -116,14 +116,14 @@ describe('plivo play typed inputs', () => {
       assert.equal(output.statusCode, 202);
       assert.equal(sandbox.requests[0].path, `/v1/Account/${AUTH_ID}/Call/${callUuid}/Play/`);
       assert.deepEqual(sandbox.requests[0].json, { urls: `${URL_A},${URL_B}` });
-      assert.equal(run.play.warn.callCount, 0);
+      assert.equal(run.node.warn.callCount, 0);
     });
 
     it('flow and global: context values, typed like msg.payload values', async () => {
       const run = await loadPlayFlow(sandbox.url, {
         urls: 'hold', urlsType: 'flow', length: 'seconds', lengthType: 'flow', loop: 'looping', loopType: 'global', legs: 'legs', legsType: 'global',
       });
-      const context = run.play.context();
+      const context = run.node.context();
       context.flow.set('hold', URL_A);
       context.flow.set('seconds', '12');
       context.global.set('looping', 'true');
@@ -158,7 +158,7 @@ describe('plivo play typed inputs', () => {
       // One request in flight, so the sandbox sees them in the order the node submits them.
       const run = await loadPlayFlow(sandbox.url, { urls: '"https://media.example.com/" & $string(payload.n) & ".mp3"', urlsType: 'jsonata' },
         { configProps: { concurrency: '1' } });
-      for (let n = 0; n < 20; n += 1) run.play.receive({ payload: { call_uuid: callUuid, n } });
+      for (let n = 0; n < 20; n += 1) run.node.receive({ payload: { call_uuid: callUuid, n } });
       await run.waitFor(20);
       assert.deepEqual(sandbox.requests.map((request) => request.json.urls),
         Array.from({ length: 20 }, (_, n) => `https://media.example.com/${n}.mp3`));
@@ -182,7 +182,7 @@ describe('plivo play typed inputs', () => {
 
       it('a flow value that fails validation names flow.hold', async () => {
         const run = await loadPlayFlow(sandbox.url, { urls: 'hold', urlsType: 'flow' });
-        run.play.context().flow.set('hold', 'music.mp3');
+        run.node.context().flow.set('hold', 'music.mp3');
         const { error } = await run.send({ payload: { call_uuid: callUuid } });
         assert.equal(error.error.message, 'Invalid input: flow.hold is not an absolute http(s) URL (got "music.mp3")');
         assert.equal(sandbox.requests.length, 0);

@@ -64,7 +64,6 @@ export function parseCallUuid(value: unknown, source: Source): string {
   return text;
 }
 
-
 /** One of a fixed set of words (surrounding spaces allowed), or an error with `key`. */
 export function choiceParser<T extends string>(choices: readonly T[], key: string) {
   return (value: unknown, source: Source): T => {
@@ -87,7 +86,6 @@ export function parseFlag(value: unknown, source: Source): boolean {
   }
   throw new InputError(source.field, value, 'flag-invalid', { where: label(source) });
 }
-
 
 /**
  * Picks a field from its typed source, the node's setting or the message. A message value

@@ -1,5 +1,5 @@
 /**
- * What the plivo-play node's status shows, as catalog keys: waiting work first (rate
+ * What a call node's status shows, as catalog keys: waiting work first (rate
  * limited, queued), otherwise the last outcome. The node translates and throttles.
  */
 import { ConfigError, InputError, NotSentError, PlivoApiError } from '../plivo/errors';
@@ -14,8 +14,9 @@ export interface StatusView {
   params?: Record<string, string | number>;
 }
 
-export function successView(action: 'play' | 'stop'): StatusView {
-  return { fill: 'green', shape: 'dot', key: action === 'play' ? 'played' : 'stopped' };
+/** After Plivo accepted a request: `key` names what started or stopped. */
+export function successView(key: 'played' | 'stopped' | 'speaking' | 'speech-stopped'): StatusView {
+  return { fill: 'green', shape: 'dot', key };
 }
 
 export function errorView(error: unknown): StatusView {

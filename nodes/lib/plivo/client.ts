@@ -17,6 +17,7 @@ import { PlivoApiError } from './errors';
 import { text } from './messages';
 import type { ProxyRoute } from './proxy';
 import type { PlayBody } from '../call/play-request';
+import type { SpeakBody } from '../call/speak-request';
 
 export interface PlivoResponse {
   statusCode: number;
@@ -94,6 +95,15 @@ export class PlivoClient {
   /** Stops whatever is playing on the call. */
   stopPlay(callUuid: string, signal?: AbortSignal): Promise<PlivoResponse> {
     return this.request('DELETE', `Call/${callUuid}/Play/`, { signal });
+  }
+
+  speak(callUuid: string, body: SpeakBody, signal?: AbortSignal): Promise<PlivoResponse> {
+    return this.request('POST', `Call/${callUuid}/Speak/`, { json: body, signal });
+  }
+
+  /** Stops whatever is being spoken on the call. */
+  stopSpeak(callUuid: string, signal?: AbortSignal): Promise<PlivoResponse> {
+    return this.request('DELETE', `Call/${callUuid}/Speak/`, { signal });
   }
 
   /** Sends one request under /v1/Account/{authId}/. Resolves for 2xx, rejects with PlivoApiError otherwise. */
