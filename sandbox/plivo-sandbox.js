@@ -328,7 +328,7 @@ async function sendWebhook(authToken, url, params, { method = 'POST', nonce = St
   return { status: response.status, body: await response.text() };
 }
 
-module.exports = { startSandbox, sendWebhook, plivoSignature, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS };
+module.exports = { startSandbox, sendWebhook, plivoSignature, SPEAK_VOICES, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS };
 
 if (require.main === module) {
   startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 18800) }).then((sandbox) => {

@@ -290,7 +290,7 @@ async function startRuntime(options) {
   };
 }
 
-module.exports = { startRuntime, startEmbeddedNodeRed, URL_A };
+module.exports = { startRuntime, startEmbeddedNodeRed, plivoClientFor, URL_A };
 
 if (require.main === module) {
   process.on('disconnect', () => process.exit(0));

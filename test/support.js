@@ -30,7 +30,7 @@ function playFlow(sandboxUrl, playProps = {}, configProps = {}, type = 'plivo-pl
   return [
     { id: 'tab', type: 'tab', label: 'test' },
     { id: 'cfg', type: 'plivo-config', name: 'test account', baseUrl: sandboxUrl, ...configProps },
-    { id: 'play', type, z: 'tab', x: 300, y: 100, name: '', account: 'cfg', ...playProps, wires: [['out']] },
+    { id: 'play', type, z: 'tab', x: 300, y: 100, name: '', account: 'cfg', wires: [['out']], ...playProps },
     { id: 'out', type: 'helper', z: 'tab', x: 500, y: 100, wires: [] },
     { id: 'catcher', type: 'catch', z: 'tab', x: 300, y: 200, scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab', x: 500, y: 200, wires: [] },
