@@ -1,7 +1,9 @@
 'use strict';
 /**
  * Builds dist/: compiles nodes/ with tsc, then puts each node's .html, icons/ and
- * locales/ next to its compiled .js, the only place Node-RED looks for them.
+ * locales/ next to its compiled .js, the only place Node-RED looks for them. Plivo's speak
+ * languages (nodes/lib/call/speak-languages.ts) are written into plivo speak's editor and
+ * help pages, so the list exists once.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -23,3 +25,23 @@ for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
 }
 fs.cpSync(path.join(root, 'icons'), path.join(nodesOut, 'icons'), { recursive: true });
 fs.cpSync(path.join(root, 'locales'), path.join(nodesOut, 'locales'), { recursive: true });
+
+const { SPEAK_LANGUAGES } = require(path.join(nodesOut, 'lib', 'call', 'speak-languages.js'));
+
+/** Replaces `marker` in a built file with `text`; a missing marker fails the build. */
+function fillIn(file, marker, text) {
+  const content = fs.readFileSync(file, 'utf8');
+  if (!content.includes(marker)) {
+    console.error(`build: ${path.relative(root, file)} has no ${marker}`);
+    process.exit(1);
+  }
+  fs.writeFileSync(file, content.split(marker).join(text));
+}
+
+fillIn(path.join(nodesOut, 'plivo-speak.html'), '__SPEAK_LANGUAGES__',
+  JSON.stringify(SPEAK_LANGUAGES.map(({ code, name, voices }) => ({ code, name, voices }))));
+const languageRows = SPEAK_LANGUAGES.map(({ code, name, voices }) =>
+  `    <tr><td><code>${code}</code></td><td>${name}</td><td>${voices.join(', ')}</td></tr>`).join('\n');
+for (const lang of fs.readdirSync(path.join(nodesOut, 'locales'))) {
+  fillIn(path.join(nodesOut, 'locales', lang, 'plivo-speak.html'), '<!-- speak-languages -->', languageRows);
+}

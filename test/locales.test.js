@@ -7,7 +7,7 @@ const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const root = path.join(__dirname, '..');
 const LANGUAGES = ['de', 'ja'];
-const NODES = ['plivo-play', 'plivo-config', 'plivo-webhook'];
+const NODES = ['plivo-play', 'plivo-speak', 'plivo-config', 'plivo-webhook'];
 
 function catalog(lang, node) {
   return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));
@@ -61,9 +61,12 @@ describe('message catalogs and help', () => {
     const english = new Set(NODES.flatMap((node) => [...flatten(catalog('en-US', node)).keys()]));
     const editor = sources('nodes', '.html');
     const runtime = sources('nodes', '.ts');
+    const sharedEditor = sources('resources', '.js');
+    const callNodes = ['plivo-play', 'plivo-speak'];
     const used = [
       ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([\w.-]+)"/g)].map((m) => m[1]),
       ...[...editor.matchAll(/\b_\('([\w.-]+)'/g)].map((m) => m[1]),
+      ...[...sharedEditor.matchAll(/\b_\(node\.type \+ '(\.[\w.-]+)'/g)].flatMap((m) => callNodes.map((type) => type + m[1])),
       ...[...runtime.matchAll(/RED\._\(['`]([\w.-]+)['`]/g)].map((m) => m[1]),
       ...[...runtime.matchAll(/\b(?:text|describe|fail)\('([\w-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
       ...[...runtime.matchAll(/\btexts\.text\('((?:status|warn)\.[\w.-]+)'/g)].map((m) => `plivo-play.${m[1]}`),

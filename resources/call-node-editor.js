@@ -1,0 +1,165 @@
+/**
+ * What the plivo play and plivo speak dialogs share: the settings every call node has and
+ * their checks, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
+ * message), the Action menu, and trimming on save. Node-RED serves this from the package's
+ * resources/ folder and runs a node's own script only once it has loaded; both nodes load
+ * it, so it defines itself once.
+ */
+(function () {
+    if (window.PlivoCallNodeEditor) {
+        return;
+    }
+    var CALL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+    /** Typed-input types read at each message; any other type is a fixed value (blank: from msg.payload). */
+    var SOURCES = ['msg', 'flow', 'global', 'env', 'jsonata'];
+
+    function isSource(type) {
+        return SOURCES.indexOf(type) !== -1;
+    }
+
+    function blankOr(test) {
+        return function (value) {
+            var text = (value === undefined || value === null) ? '' : String(value).trim();
+            return text === '' || test.call(this, text);
+        };
+    }
+
+    function oneOf(values) {
+        return function (value) {
+            return values.indexOf(value) !== -1;
+        };
+    }
+
+    var isFlag = oneOf(['true', 'false']);
+
+    /** A setting's current type: the open dialog's, else the saved one. */
+    function typeOf(node, field) {
+        return $('#node-input-' + field + 'Type').val() || node[field + 'Type'];
+    }
+
+    /** A setting's current value: the open dialog's, else the saved one. */
+    function valueOf(node, field) {
+        var input = $('#node-input-' + field);
+        return String((input.length ? input.val() : node[field]) || '').trim();
+    }
+
+    /** A fixed value must pass `test` (or be blank); a typed source is checked as Node-RED checks its own. */
+    function settingValidator(field, test) {
+        var fixed = blankOr(test);
+        var typed = RED.validators.typedInput(field + 'Type');
+        return function (value, opt) {
+            return isSource(typeOf(this, field)) ? typed.call(this, value, opt) : fixed.call(this, value);
+        };
+    }
+
+    /** A setting that may be a typed input: the value and, beside it, its type. */
+    function typedSetting(field, test, fixedType) {
+        var setting = {};
+        setting[field] = { value: '', validate: settingValidator(field, test) };
+        setting[field + 'Type'] = { value: fixedType };
+        return setting;
+    }
+
+    /**
+     * Every call node's settings in the order they are saved: account and action, the call,
+     * the node's own (`own`), legs/loop/mix, then `after`, scheduling and the error output.
+     */
+    function callNodeDefaults(actions, own, after) {
+        return $.extend(
+            {
+                name: { value: '' },
+                account: { value: '', type: 'plivo-config', required: true },
+                action: { value: actions[0], validate: blankOr(oneOf(actions)) }
+            },
+            typedSetting('callUuid', function (v) { return CALL_UUID.test(v); }, 'str'),
+            own,
+            typedSetting('legs', oneOf(['aleg', 'bleg', 'both']), 'fixed'),
+            typedSetting('loop', isFlag, 'fixed'),
+            typedSetting('mix', isFlag, 'fixed'),
+            after || {},
+            {
+                priority: { value: 'normal', validate: blankOr(oneOf(['high', 'normal', 'low'])) },
+                maxWait: { value: '', validate: blankOr(function (v) { var n = Number(v); return isFinite(n) && n > 0 && n <= 86400; }) },
+                errorOutput: { value: false },
+                outputs: { value: 1 }
+            });
+    }
+
+    /** A fixed value chosen from a list whose first entry, blank, takes it from the message (`blankLabel`). */
+    function choices(node, options, blankLabel) {
+        return {
+            value: 'fixed',
+            label: node._(node.type + '.option.fixed'),
+            icon: 'fa fa-list-ul',
+            options: [{ value: '', label: blankLabel || node._(node.type + '.option.fromMessage') }].concat(options)
+        };
+    }
+
+    /** Legs, loop and mix as every call node offers them; `own` adds the node's fields (field: fixed type). */
+    function fixedTypes(node, own) {
+        var flags = [
+            { value: 'true', label: node._(node.type + '.option.true') },
+            { value: 'false', label: node._(node.type + '.option.false') }
+        ];
+        return $.extend({ callUuid: 'str' }, own, {
+            legs: choices(node, [
+                { value: 'aleg', label: node._(node.type + '.option.aleg') },
+                { value: 'bleg', label: node._(node.type + '.option.bleg') },
+                { value: 'both', label: node._(node.type + '.option.both') }
+            ]),
+            loop: choices(node, flags),
+            mix: choices(node, flags)
+        });
+    }
+
+    /** Makes each field a typed input: its fixed type first, then the sources read at each message. */
+    function prepareTypedInputs(types) {
+        Object.keys(types).forEach(function (field) {
+            var fixed = types[field];
+            var fixedName = typeof fixed === 'string' ? fixed : fixed.value;
+            var typeField = $('#node-input-' + field + 'Type');
+            // Flows saved before typed inputs have no type: their values are fixed ones.
+            if (!isSource(typeField.val())) typeField.val(fixedName);
+            var input = $('#node-input-' + field);
+            var placeholder = input.attr('placeholder') || '';
+            input.typedInput({ default: fixedName, typeField: typeField, types: [fixed].concat(SOURCES) });
+            // "from msg.payload..." describes a blank fixed value only; the typed input shows its own text box.
+            var shown = input.next('.red-ui-typedInput-container').find('input.red-ui-typedInput-input');
+            input.on('change', function () {
+                shown.attr('placeholder', isSource(input.typedInput('type')) ? '' : placeholder);
+            }).trigger('change');
+        });
+    }
+
+    /** The Action menu; rows marked plivo-hidden-on-stop are not needed to stop. */
+    function prepareAction(node, defaultAction) {
+        $('#node-input-action').val(node.action === undefined ? defaultAction : node.action);
+        $('#node-input-action').on('change', function () {
+            $('.plivo-hidden-on-stop').toggle($(this).val() !== 'stop');
+        }).trigger('change');
+    }
+
+    /** On save: the output count, and the typed text fields without stray spaces. */
+    function saveCallNode(node, fields) {
+        node.outputs = $('#node-input-errorOutput').prop('checked') ? 2 : 1;
+        fields.concat(['callUuid', 'legs', 'loop', 'mix', 'maxWait']).forEach(function (field) {
+            var input = $('#node-input-' + field);
+            input.val(input.val().trim());
+        });
+    }
+
+    window.PlivoCallNodeEditor = {
+        isSource: isSource,
+        oneOf: oneOf,
+        typeOf: typeOf,
+        valueOf: valueOf,
+        typedSetting: typedSetting,
+        callNodeDefaults: callNodeDefaults,
+        choices: choices,
+        fixedTypes: fixedTypes,
+        prepareTypedInputs: prepareTypedInputs,
+        prepareAction: prepareAction,
+        saveCallNode: saveCallNode
+    };
+})();
