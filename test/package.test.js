@@ -138,7 +138,9 @@ describe('the packed package in a real Node-RED runtime', function () {
   });
 
   it('ships dist, examples, README, LICENSE and CHANGELOG, and no sources, tests or sandbox', () => {
-    const expected = ['dist/nodes/plivo-play.js', 'dist/nodes/plivo-play.html', 'dist/nodes/plivo-config.js',
+    const expected = ['dist/nodes/plivo-play.js', 'dist/nodes/plivo-play.html', 'dist/nodes/plivo-speak.js',
+      'dist/nodes/plivo-speak.html', 'dist/nodes/icons/plivo-speak.svg', 'dist/nodes/locales/ja/plivo-speak.html',
+      'resources/call-node-editor.js', 'dist/nodes/plivo-config.js',
       'dist/nodes/plivo-config.html', 'dist/nodes/icons/plivo-play.svg', 'dist/nodes/locales/en-US/plivo-play.json',
       'dist/nodes/locales/en-US/plivo-play.html', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json',
       ...EXAMPLE_FILES.map((name) => `examples/${name}.json`)];
@@ -161,10 +163,10 @@ describe('the packed package in a real Node-RED runtime', function () {
     }
   });
 
-  it('registers the three node types', async () => {
+  it('registers the four node types', async () => {
     const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);
-    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-config', 'plivo-play', 'plivo-webhook']);
+    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-config', 'plivo-play', 'plivo-speak', 'plivo-webhook']);
     for (const set of ours) {
       assert.equal(set.enabled, true);
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
@@ -173,24 +175,39 @@ describe('the packed package in a real Node-RED runtime', function () {
 
   it('serves the editor templates and the help pages', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
-    for (const type of ['plivo-play', 'plivo-config', 'plivo-webhook']) {
+    for (const type of ['plivo-play', 'plivo-speak', 'plivo-config', 'plivo-webhook']) {
       assert.ok(html.includes(`data-template-name="${type}"`), `${type} editor template`);
       assert.ok(html.includes(`data-help-name="${type}"`), `${type} help`);
     }
     assert.ok(html.includes('A value set in the node wins'), 'help text');
+    assert.ok(html.includes('<tr><td><code>pt-PT</code></td><td>Portuguese (Portugal)</td><td>WOMAN, MAN</td></tr>'),
+      'plivo speak\'s help lists Plivo\'s languages');
+    assert.ok(!html.includes('__SPEAK_LANGUAGES__') && !html.includes('<!-- speak-languages -->'), 'the build filled the list in');
+  });
+
+  it('serves the call nodes\' shared editor script where their .html loads it from', async () => {
+    const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
+    const sources = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]).filter((src) => src.includes('plivo'));
+    assert.deepEqual(sources, Array(2).fill(`resources/${pkg.name}/call-node-editor.js`));
+    const response = await api(`/${sources[0]}`);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /window\.PlivoCallNodeEditor = \{/);
   });
 
   it('resolves the message catalogs', async () => {
     const catalogs = await (await api('/nodes/messages?lng=en-US')).json();
     assert.equal(catalogs[`${pkg.name}/plivo-play`]['plivo-play'].label.callUuid, 'Call UUID');
     assert.equal(catalogs[`${pkg.name}/plivo-config`]['plivo-config'].label.authToken, 'Auth Token');
+    assert.equal(catalogs[`${pkg.name}/plivo-speak`]['plivo-speak'].label.language, 'Language');
   });
 
-  it('serves the icon', async () => {
-    const response = await api(`/icons/${pkg.name}/plivo-play.svg`);
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get('content-type'), /^image\/svg\+xml/);
-    assert.match(await response.text(), /<svg/);
+  it('serves the icons', async () => {
+    for (const icon of ['plivo-play.svg', 'plivo-speak.svg']) {
+      const response = await api(`/icons/${pkg.name}/${icon}`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type'), /^image\/svg\+xml/);
+      assert.match(await response.text(), /<svg/);
+    }
   });
 
   it('lists every example under Import > Examples, and each one loads', async () => {

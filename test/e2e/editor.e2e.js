@@ -4,7 +4,8 @@
  * playwright-core), doing what a new user does: drag plivo play in from the palette, wire
  * it, fill in its dialog and a new account (verifying it), deploy, press the inject and read
  * the answer in the debug sidebar; then add a plivo webhook in front of plivo play, and let
- * the sandbox call it as Plivo would. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
+ * the sandbox call it as Plivo would; then plivo speak beside it, whose language menu shows each
+ * language's voices. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -343,5 +344,80 @@ describe('the editor in a real browser', function () {
     const [request] = sandbox.requests.slice(before);
     assert.equal(`${request.method} ${request.path}`, `POST /v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/Play/`);
     assert.deepEqual(request.json, { urls: URL_HOLD, legs: 'both', loop: false, mix: true, length: 20 });
+  });
+  it('finds plivo speak in the palette, next to plivo play', async () => {
+    const entries = await page.locator('#red-ui-palette-telephony .red-ui-palette-node').evaluateAll(
+      (nodes) => nodes.map((node) => node.getAttribute('data-palette-type')));
+    assert.equal(entries[entries.indexOf('plivo-play') + 1], 'plivo-speak');
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-speak"]');
+    await entry.scrollIntoViewIfNeeded();
+    assert.equal((await entry.innerText()).trim(), 'plivo speak');
+    const inject = await centre(nodeOnCanvas('call comes in'));
+    await drag(await centre(entry), { x: inject.x + 240, y: inject.y + 200 });
+    await nodeOnCanvas('plivo speak').waitFor();
+    await wire('call comes in', 'plivo speak');
+    await wire('plivo speak', 'answer');
+    const links = await page.evaluate(() => window.RED.nodes.filterLinks({}).map((l) => [l.source.type, l.target.type]));
+    assert.ok(links.some(([from, to]) => from === 'inject' && to === 'plivo-speak'));
+    assert.ok(links.some(([from, to]) => from === 'plivo-speak' && to === 'debug'));
+  });
+
+  it('opens the plivo speak dialog: defaults, the language menu with voices, a voice the language lacks flagged', async () => {
+    await nodeOnCanvas('plivo speak').dblclick();
+    await typedInputText('text').waitFor();
+    assert.equal(await page.inputValue('#node-input-action'), 'speak');
+    assert.equal(await typedInputText('text').getAttribute('placeholder'), 'from msg.payload.text, or msg.payload itself');
+    assert.equal((await typedInputOf('voice').innerText()).trim(), 'from msg.payload (else WOMAN)');
+    assert.equal((await typedInputOf('language').innerText()).trim(), 'from msg.payload (else en-US)');
+    await page.selectOption('#node-input-account', { label: 'Support line' });
+    await typedInputText('text').fill('You are caller number 3');
+    await showSidebar('help');
+    const help = page.locator('.red-ui-help', { hasText: 'Speaks text into a live Plivo call' }).last();
+    await help.waitFor();
+    assert.match(await help.innerText(), /pt-PT\s+Portuguese \(Portugal\)\s+WOMAN, MAN/);
+
+    const hint = page.locator('#plivo-speak-voice-hint');
+    await chooseOption('voice', 'MAN');
+    assert.equal(await hint.isVisible(), false, 'MAN with the language from the message: nothing to flag');
+    await typedInputOf('language').locator('button.red-ui-typedInput-option-trigger').click();
+    const menu = page.locator('.red-ui-typedInput-options:visible');
+    assert.equal(await menu.locator('a').count(), 30, 'from msg.payload and Plivo\'s 29 languages');
+    assert.match(await menu.locator('a[value="en-GB-WLS"]').innerText(), /^en-GB-WLS · .+ · MAN$/);
+    assert.match(await menu.locator('a[value="de-DE"]').innerText(), /^de-DE · German \(Germany\) · WOMAN, MAN$/);
+    await menu.locator('a[value="en-IN"]').scrollIntoViewIfNeeded();
+    await clearNotifications();
+    await shot('8-speak-language-menu');
+    await menu.locator('a[value="en-IN"]').click();
+    await hint.waitFor({ state: 'visible' });
+    assert.equal((await hint.innerText()).trim(), 'en-IN has no MAN voice, only WOMAN: choose WOMAN or another language.');
+    assert.equal(await page.locator('#node-input-voice').evaluate((input) => input.classList.contains('input-error')), true,
+      'the voice is flagged');
+    await clearNotifications();
+    await shot('9-speak-voice-flagged');
+    await chooseOption('voice', 'WOMAN');
+    await hint.waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('#node-input-voice').evaluate((input) => input.classList.contains('input-error')), false);
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-text', { state: 'detached' });
+  });
+
+  it('deploys plivo speak; the inject speaks into the call and "speak started" reaches the debug sidebar', async () => {
+    await nodeOnCanvas('speak "You are caller number 3"').waitFor();
+    await deploy();
+    const flows = await (await fetch(`${url}/flows`)).json();
+    const speak = flows.find((node) => node.type === 'plivo-speak');
+    assert.deepEqual(
+      { action: speak.action, text: speak.text, textType: speak.textType, voice: speak.voice, language: speak.language, legs: speak.legs },
+      { action: 'speak', text: 'You are caller number 3', textType: 'str', voice: 'WOMAN', language: 'en-IN', legs: '' },
+    );
+    const before = sandbox.requests.length;
+    await showSidebar('debug');
+    await nodeOnCanvas('call comes in').locator('.red-ui-flow-node-button').click();
+    await page.locator('.red-ui-debug-msg', { hasText: 'speak started' }).first().waitFor({ timeout: 15_000 });
+    const speaks = sandbox.requests.slice(before).filter((r) => r.path.endsWith('/Speak/'));
+    assert.equal(speaks.length, 1);
+    assert.equal(`${speaks[0].method} ${speaks[0].path}`, `POST /v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/Speak/`);
+    assert.deepEqual(speaks[0].json, { text: 'You are caller number 3', voice: 'WOMAN', language: 'en-IN' });
+    await page.waitForSelector('#red-ui-workspace-chart text:has-text("speaking")');
   });
 });
