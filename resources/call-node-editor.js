@@ -1,6 +1,6 @@
 /**
- * What the plivo play and plivo speak dialogs share: the settings every call node has and
- * their checks, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
+ * What the plivo play and plivo speak dialogs share: the checks of the settings every call
+ * node has, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
  * message), the Action menu, and trimming on save. Node-RED serves this from the package's
  * resources/ folder and runs a node's own script only once it has loaded; both nodes load
  * it, so it defines itself once.
@@ -53,38 +53,19 @@
         };
     }
 
-    /** A setting that may be a typed input: the value and, beside it, its type. */
-    function typedSetting(field, test, fixedType) {
-        var setting = {};
-        setting[field] = { value: '', validate: settingValidator(field, test) };
-        setting[field + 'Type'] = { value: fixedType };
-        return setting;
-    }
-
     /**
-     * Every call node's settings in the order they are saved: account and action, the call,
-     * the node's own (`own`), legs/loop/mix, then `after`, scheduling and the error output.
+     * The checks of the settings every call node has. The nodes list their defaults inline
+     * (the flow library's scorecard reads them there) and take these.
      */
-    function callNodeDefaults(actions, own, after) {
-        return $.extend(
-            {
-                name: { value: '' },
-                account: { value: '', type: 'plivo-config', required: true },
-                action: { value: actions[0], validate: blankOr(oneOf(actions)) }
-            },
-            typedSetting('callUuid', function (v) { return CALL_UUID.test(v); }, 'str'),
-            own,
-            typedSetting('legs', oneOf(['aleg', 'bleg', 'both']), 'fixed'),
-            typedSetting('loop', isFlag, 'fixed'),
-            typedSetting('mix', isFlag, 'fixed'),
-            after || {},
-            {
-                priority: { value: 'normal', validate: blankOr(oneOf(['high', 'normal', 'low'])) },
-                maxWait: { value: '', validate: blankOr(function (v) { var n = Number(v); return isFinite(n) && n > 0 && n <= 86400; }) },
-                errorOutput: { value: false },
-                outputs: { value: 1 }
-            });
-    }
+    var validators = {
+        action: function (actions) { return blankOr(oneOf(actions)); },
+        callUuid: settingValidator('callUuid', function (v) { return CALL_UUID.test(v); }),
+        legs: settingValidator('legs', oneOf(['aleg', 'bleg', 'both'])),
+        loop: settingValidator('loop', isFlag),
+        mix: settingValidator('mix', isFlag),
+        priority: blankOr(oneOf(['high', 'normal', 'low'])),
+        maxWait: blankOr(function (v) { var n = Number(v); return isFinite(n) && n > 0 && n <= 86400; })
+    };
 
     /** A fixed value chosen from a list whose first entry, blank, takes it from the message (`blankLabel`). */
     function choices(node, options, blankLabel) {
@@ -154,8 +135,8 @@
         oneOf: oneOf,
         typeOf: typeOf,
         valueOf: valueOf,
-        typedSetting: typedSetting,
-        callNodeDefaults: callNodeDefaults,
+        settingValidator: settingValidator,
+        validators: validators,
         choices: choices,
         fixedTypes: fixedTypes,
         prepareTypedInputs: prepareTypedInputs,

@@ -199,6 +199,26 @@ async function startSandbox(options = {}) {
     return undefined;
   }
 
+  /**
+   * Not Plivo's API: a demo caller hangs up. The sandbox ends the call and posts the signed
+   * hangup webhook to `hangup_url`, as Plivo calls an application's hangup URL.
+   */
+  function hangUpDemoCall(res, body) {
+    const callUuid = body?.call_uuid;
+    if (typeof callUuid !== 'string' || !liveCalls.has(callUuid)) return apiError(res, 404, 'no such live call');
+    if (!isHttpUrl(body.hangup_url)) return apiError(res, 400, 'hangup_url must be an http(s) URL');
+    liveCalls.delete(callUuid);
+    const params = {
+      CallUUID: callUuid, From: '+14155550100', To: '+14155550111', Direction: 'inbound',
+      CallStatus: 'completed', Event: 'Hangup', HangupCause: 'NORMAL_CLEARING',
+    };
+    sendWebhook(account.authToken, body.hangup_url, params).then(
+      (answer) => json(res, 200, { call_uuid: callUuid, webhook_status: answer.status }),
+      (error) => apiError(res, 502, `could not call ${body.hangup_url}: ${error.message}`),
+    );
+    return undefined;
+  }
+
   const handle = (req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -223,6 +243,7 @@ async function startSandbox(options = {}) {
         record.status = res.statusCode;
       });
       if (record.path === '/sandbox/calls' && req.method === 'POST') return placeDemoCall(res, record.json);
+      if (record.path === '/sandbox/hangups' && req.method === 'POST') return hangUpDemoCall(res, record.json);
       const fault = faults.shift();
       const limited = !fault && overRateLimit(record.at);
       const answer = () => {

@@ -15,7 +15,34 @@ const pkg = require('../package.json');
 const nodeRedPackage = process.env.NODE_RED_PACKAGE ?? path.dirname(require.resolve('node-red/package.json'));
 const EXAMPLES = path.join(root, 'examples');
 /** The examples in the order a newcomer should meet them; each gets a tab. */
-const EXAMPLE_FILES = ['answer-a-call-and-play', 'play-audio-into-a-call', 'hold-music-from-env', 'stop-playback', 'broadcast-to-many-calls'];
+const EXAMPLE_FILES = [
+  'answer-a-call-and-play', 'tell-callers-their-place-in-the-queue', 'play-audio-into-a-call', 'hold-music-from-env', 'stop-playback',
+  'broadcast-to-many-calls',
+];
+
+/** An http request to one of the sandbox's demo endpoints, and a debug node showing its answer. */
+function sandboxRequest(id, tabId, { name, url, debugName, x, y }) {
+  return [
+    {
+      id: id('request'), type: 'http request', z: tabId, name, method: 'POST', ret: 'obj',
+      paytoqs: 'ignore', url, tls: '', persist: false, proxy: '', insecureHTTPParser: false,
+      authType: '', senderr: false, headers: [], x, y, wires: [[id('debug')]],
+    },
+    {
+      id: id('debug'), type: 'debug', z: tabId, name: debugName, active: true, tosidebar: true,
+      console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto',
+      x: x + 260, y, wires: [],
+    },
+  ];
+}
+
+/** An inject whose button sends `payload` (JSON) on to `next`. */
+function demoInject(id, tabId, name, payload, next, y) {
+  return {
+    id, type: 'inject', z: tabId, name, props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1,
+    topic: '', payloadType: 'json', payload: JSON.stringify(payload), x: 170, y, wires: [[next]],
+  };
+}
 
 /**
  * What stands in for a phone under `npm start`: an inject that asks the sandbox to place a
@@ -29,31 +56,52 @@ function sandboxCaller(tabId, sandboxUrl, nodeRedUrl) {
       id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a call comes in (the sandbox plays Plivo)',
       info: 'Press the button of **a call comes in**. The sandbox places a demo call and posts Plivo\'s signed '
         + 'webhook to the plivo webhook node above, as Plivo does when someone dials your number. The flow answers '
-        + 'with XML and plivo play plays the welcome into the call: "play started" shows under **played**.',
-      x: 250, y: 320, wires: [],
+        + 'with XML, plivo speak greets the caller ("speak started" under **greeted**) and plivo play plays the '
+        + 'welcome music into the call ("play started" under **played**).',
+      x: 250, y: 440, wires: [],
     },
+    demoInject(id('inject'), tabId, 'a call comes in', { answer_url: `${nodeRedUrl}/plivo/answer`, answer_method: 'POST' }, id('request'), 500),
+    ...sandboxRequest(id, tabId, {
+      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'the sandbox placed the call', x: 400, y: 500,
+    }),
+  ];
+}
+
+/** Under `npm start`, callers for the queue example: one joins at each press; the first in line hangs up. */
+function queueCallers(tabId, sandboxUrl, nodeRedUrl) {
+  const joins = (suffix) => `queue-join-${suffix}`;
+  const leaves = (suffix) => `queue-leave-${suffix}`;
+  return [
     {
-      id: id('inject'), type: 'inject', z: tabId, name: 'a call comes in', props: [{ p: 'payload' }], repeat: '',
-      crontab: '', once: false, onceDelay: 0.1, topic: '', payloadType: 'json',
-      payload: JSON.stringify({ answer_url: `${nodeRedUrl}/plivo/answer`, answer_method: 'POST' }), x: 170, y: 380, wires: [[id('request')]],
+      id: 'queue-comment', type: 'comment', z: tabId, name: 'Try it: callers join and hang up (the sandbox plays Plivo)',
+      info: 'Press **a caller joins the queue** a few times: each press places a demo call whose answer webhook reaches '
+        + 'the flow above, and the caller is told their place. Press **the first caller hangs up**: the sandbox ends '
+        + 'the first call and posts its hangup webhook, and everyone behind hears their new place.',
+      x: 280, y: 300, wires: [],
     },
+    demoInject(joins('inject'), tabId, 'a caller joins the queue', { answer_url: `${nodeRedUrl}/plivo/queue` }, joins('request'), 360),
+    ...sandboxRequest(joins, tabId, {
+      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'a caller joined', x: 400, y: 360,
+    }),
+    demoInject(leaves('inject'), tabId, 'the first caller hangs up', {}, leaves('first'), 420),
     {
-      id: id('request'), type: 'http request', z: tabId, name: 'sandbox: place a demo call', method: 'POST', ret: 'obj',
-      paytoqs: 'ignore', url: `${sandboxUrl}/sandbox/calls`, tls: '', persist: false, proxy: '', insecureHTTPParser: false,
-      authType: '', senderr: false, headers: [], x: 400, y: 380, wires: [[id('debug')]],
+      id: leaves('first'), type: 'change', z: tabId, name: 'the first in line', action: '', property: '', from: '', to: '', reg: false,
+      rules: [{
+        t: 'set', p: 'payload', pt: 'msg', tot: 'jsonata',
+        to: `{"call_uuid": $flowContext("waiting")[0], "hangup_url": "${nodeRedUrl}/plivo/queue-hangup"}`,
+      }],
+      x: 390, y: 420, wires: [[leaves('request')]],
     },
-    {
-      id: id('debug'), type: 'debug', z: tabId, name: 'the sandbox placed the call', active: true, tosidebar: true,
-      console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto',
-      x: 660, y: 380, wires: [],
-    },
+    ...sandboxRequest(leaves, tabId, {
+      name: 'sandbox: hang up', url: `${sandboxUrl}/sandbox/hangups`, debugName: 'a caller hung up', x: 600, y: 420,
+    }),
   ];
 }
 
 /**
  * Every example on a tab of its own. They share one account node (the same id in each
  * file, as Node-RED's import reuses it), pointed at `baseUrl` with blank credentials.
- * Given the address Node-RED serves, the answer example gets a sandbox caller.
+ * Given the address Node-RED serves, the answer and queue examples get sandbox callers.
  */
 function exampleFlow(baseUrl, nodeRedUrl) {
   const flow = [];
@@ -67,6 +115,7 @@ function exampleFlow(baseUrl, nodeRedUrl) {
       else flow.push({ ...node, z: tab.id });
     }
     if (name === 'answer-a-call-and-play' && nodeRedUrl) flow.push(...sandboxCaller(tab.id, baseUrl, nodeRedUrl));
+    if (name === 'tell-callers-their-place-in-the-queue' && nodeRedUrl) flow.push(...queueCallers(tab.id, baseUrl, nodeRedUrl));
   }
   return [...flow, ...configs.values()];
 }

@@ -216,7 +216,7 @@ describe('the packed package in a real Node-RED runtime', function () {
     assert.deepEqual(listed.map((entry) => entry.fn).sort(), [...EXAMPLE_FILES].sort());
     for (const name of EXAMPLE_FILES) {
       const flow = await (await api(`/library/examples/flows/${pkg.name}/${name}`)).json();
-      assert.ok(flow.some((node) => node.type === 'plivo-play'), `${name} uses plivo play`);
+      assert.ok(flow.some((node) => node.type === 'plivo-play' || node.type === 'plivo-speak'), `${name} uses a call node`);
     }
   });
 
@@ -239,8 +239,13 @@ describe('the packed package in a real Node-RED runtime', function () {
       const response = await sendWebhook(sandbox.account.authToken, `${url}/plivo/answer`, params);
       assert.equal(response.status, 200);
       assert.match(response.body, /<Response>\s*<Wait length="120" \/>\s*<\/Response>/);
+      const [greeted] = await debugFrom('greeted');
+      assert.equal(JSON.parse(greeted).message, 'speak started');
       const [played] = await debugFrom('played');
       assert.equal(JSON.parse(played).message, 'play started');
+      const forCall = sandbox.requests.filter((r) => r.path.includes(DEMO_CALL_UUID)).slice(-2);
+      assert.deepEqual(forCall.map((r) => r.path.split('/')[6]), ['Speak', 'Play'], 'the greeting, then the music');
+      assert.deepEqual(forCall[0].json, { text: 'Welcome to Acme. Please hold, we will be with you shortly.', voice: 'WOMAN', language: 'en-US' });
     });
 
     it('npm start\'s "a call comes in": the sandbox places a call, Plivo\'s signed webhook reaches the flow, and the welcome plays into that call', async () => {
@@ -254,6 +259,25 @@ describe('the packed package in a real Node-RED runtime', function () {
       const plays = sandbox.requests.filter((r) => r.path === `/v1/Account/${sandbox.account.authId}/Call/${call.call_uuid}/Play/`);
       assert.equal(plays.length, 1);
       assert.equal(plays[0].status, 202);
+    });
+
+    it('the queue: each caller hears their place, and the callers behind hear the new one when the first hangs up', async () => {
+      const calls = [];
+      for (let n = 1; n <= 3; n += 1) {
+        await pressInject('a caller joins the queue');
+        const joined = await debugFrom('a caller joined', n);
+        calls.push(JSON.parse(joined[n - 1]).call_uuid);
+      }
+      const speaks = () => sandbox.requests.filter((r) => r.path.endsWith('/Speak/') && calls.includes(r.path.split('/')[5]))
+        .map((r) => [calls.indexOf(r.path.split('/')[5]) + 1, r.json.text, r.status]);
+      const place = (n) => `You are caller number ${n} in the queue. Please hold.`;
+      await until(() => speaks().length === 3, 'three callers told their place');
+      assert.deepEqual(speaks().sort(), [[1, place(1), 202], [2, place(2), 202], [3, place(3), 202]]);
+      await pressInject('the first caller hangs up');
+      const [hungUp] = await debugFrom('a caller hung up');
+      assert.equal(JSON.parse(hungUp).webhook_status, 200);
+      await until(() => speaks().length === 5, 'the two callers behind told their new place');
+      assert.deepEqual(speaks().slice(3).sort(), [[2, place(1), 202], [3, place(2), 202]]);
     });
 
     it('hold music from env: the call UUID from msg.call.uuid, the URL from the group\'s HOLD_MUSIC_URL', async () => {
