@@ -1,7 +1,8 @@
 'use strict';
 /**
- * `npm run bench` (`-- --quick` for a smoke run of about a minute): the account limit, CPU
- * per play, added latency, connections and memory, measured against sandboxes on loopback;
+ * `npm run bench` (`-- --quick` for a smoke run of about a minute): the account limit (plays
+ * alone, and plays and speaks on one account), CPU per play and per speak, added latency,
+ * connections and memory, measured against sandboxes on loopback;
  * then the limit at real round trips (the sandbox delays its answers), several Node-RED
  * processes on one account with and without Redis, and peers (the core http request node,
  * a function node calling the official plivo SDK), plays through a local proxy (tinyproxy), and
@@ -24,6 +25,7 @@ const { startRedis } = require('../scripts/redis-server.js');
 const { startTinyproxy } = require('../scripts/tinyproxy.js');
 
 const QUICK = process.argv.includes('--quick');
+const SPEAK_TEXT = 'You are caller number 3 in the queue. Please hold.';
 const root = path.join(__dirname, '..');
 const N = QUICK
   ? { limit: 60, cpu: 300, cpuRounds: 1, warmup: 50, latency: 100, connections: 100, memory: 500, peerCpu: 300 }
@@ -83,9 +85,14 @@ function flowFor(sandboxes, redisUrl) {
     id, type: 'plivo-play', z: 'bench', name: id, account: accountId, action: 'play', urls: URL_A, callUuid: '',
     legs: '', loop: '', mix: '', length: '', errorOutput: false, x: 200, y, wires: [[]],
   });
+  const speak = (id, accountId, y) => ({
+    id, type: 'plivo-speak', z: 'bench', name: id, account: accountId, action: 'speak', text: SPEAK_TEXT, textType: 'str',
+    callUuid: '', voice: '', language: '', legs: '', loop: '', mix: '', errorOutput: false, x: 400, y, wires: [[]],
+  });
   return [
     { id: 'bench', type: 'tab', label: 'bench' },
     account('cfg-limit', sandboxes.limit, LIMIT),
+    account('cfg-mixed', sandboxes.mixed, LIMIT),
     account('cfg-fast', sandboxes.fast, unthrottled),
     account('cfg-connections', sandboxes.connections, unthrottled),
     account('cfg-memory', sandboxes.memory, unthrottled),
@@ -94,12 +101,13 @@ function flowFor(sandboxes, redisUrl) {
     play('limit-a', 'cfg-limit', 40), play('limit-b', 'cfg-limit', 80),
     play('fast', 'cfg-fast', 120), play('connections', 'cfg-connections', 160), play('memory', 'cfg-memory', 200),
     play('redis', 'cfg-redis', 240),
+    speak('fast-speak', 'cfg-fast', 120), play('mixed-play', 'cfg-mixed', 280), speak('mixed-speak', 'cfg-mixed', 280),
   ];
 }
 
 async function startNodeRed(sandboxes, redisUrl) {
   const credentials = {};
-  for (const [id, sandbox] of [['cfg-limit', sandboxes.limit], ['cfg-fast', sandboxes.fast],
+  for (const [id, sandbox] of [['cfg-limit', sandboxes.limit], ['cfg-mixed', sandboxes.mixed], ['cfg-fast', sandboxes.fast],
     ['cfg-connections', sandboxes.connections], ['cfg-memory', sandboxes.memory], ['cfg-redis', sandboxes.fastRedis]]) {
     credentials[id] = { authId: sandbox.account.authId, authToken: sandbox.account.authToken };
   }
@@ -118,7 +126,7 @@ async function startNodeRed(sandboxes, redisUrl) {
     }
   });
   let sequence = 0;
-  /** Sends one message into a node; resolves with its error (undefined for success) when it ends. */
+  /** Sends one message into a node (plivo play or speak); resolves with its error (undefined for success) when it ends. */
   const play = (nodeId, callUuid) => new Promise((resolve) => {
     sequence += 1;
     const msg = { _msgid: `bench-${sequence}`, payload: { call_uuid: callUuid } };
@@ -135,11 +143,10 @@ async function bareGot(sandbox) {
   const agents = { http: new http.Agent({ keepAlive: true }), https: undefined };
   const { authId, authToken } = sandbox.account;
   const authorization = `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`;
-  const url = `${sandbox.url}/v1/Account/${encodeURIComponent(authId)}/Call/${sandbox.callUuid}/Play/`;
-  const call = async () => {
-    const response = await got(url, {
+  const request = (endpoint, json) => async () => {
+    const response = await got(`${sandbox.url}/v1/Account/${encodeURIComponent(authId)}/Call/${sandbox.callUuid}/${endpoint}/`, {
       method: 'POST',
-      json: { urls: URL_A },
+      json,
       headers: { authorization, 'user-agent': 'bench', accept: 'application/json' },
       agent: agents,
       responseType: 'text',
@@ -150,7 +157,7 @@ async function bareGot(sandbox) {
     });
     return JSON.parse(response.body);
   };
-  return { call, close: () => agents.http.destroy() };
+  return { call: request('Play', { urls: URL_A }), speak: request('Speak', { text: SPEAK_TEXT }), close: () => agents.http.destroy() };
 }
 
 // ---------- measuring ----------
@@ -205,9 +212,9 @@ async function pool(count, concurrency, call) {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function measureLimit(nodeRed, sandbox) {
-  const nodes = ['limit-a', 'limit-b'];
-  const results = await Promise.all(Array.from({ length: N.limit }, (_, i) => nodeRed.play(nodes[i % 2], sandbox.callUuid)));
+/** `count` messages at once, alternating between `nodes` of one account, against a strict sandbox. */
+async function measureLimit(nodeRed, sandbox, nodes, count) {
+  const results = await Promise.all(Array.from({ length: count }, (_, i) => nodeRed.play(nodes[i % nodes.length], sandbox.callUuid)));
   const stats = await sandbox.stats();
   const starts = stats.starts;
   const allowed = LIMIT.rateLimit / LIMIT.rateWindow;
@@ -218,7 +225,7 @@ async function measureLimit(nodeRed, sandbox) {
     achieved: utilisation * allowed,
     allowed,
     rejected: stats.rateLimited,
-    lost: N.limit - results.filter((error) => error === undefined).length,
+    lost: count - results.filter((error) => error === undefined).length,
     busiestWindow: busiestWindow(starts),
   };
 }
@@ -226,9 +233,12 @@ async function measureLimit(nodeRed, sandbox) {
 async function measureCpu(nodeRed, sandboxes, got) {
   const throughNode = (nodeId, sandbox) => Promise.all(Array.from({ length: N.cpu }, () => nodeRed.play(nodeId, sandbox.callUuid)));
   const bare = () => pool(N.cpu, 10, got.call);
+  const bareSpeak = () => pool(N.cpu, 10, got.speak);
   await Promise.all(Array.from({ length: N.warmup }, () => nodeRed.play('fast', sandboxes.fast.callUuid)));
+  await Promise.all(Array.from({ length: N.warmup }, () => nodeRed.play('fast-speak', sandboxes.fast.callUuid)));
   await Promise.all(Array.from({ length: N.warmup }, () => nodeRed.play('redis', sandboxes.fastRedis.callUuid)));
   await pool(N.warmup, 10, got.call);
+  await pool(N.warmup, 10, got.speak);
   const measure = async (run) => {
     global.gc();
     const before = process.cpuUsage();
@@ -241,13 +251,19 @@ async function measureCpu(nodeRed, sandboxes, got) {
     const node = await measure(() => throughNode('fast', sandboxes.fast));
     const redis = await measure(() => throughNode('redis', sandboxes.fastRedis));
     const plain = await measure(bare);
-    rounds.push({ node, redis, plain, ratio: node.cpu / plain.cpu, redisRatio: redis.cpu / plain.cpu });
+    const speak = await measure(() => throughNode('fast-speak', sandboxes.fast));
+    const plainSpeak = await measure(bareSpeak);
+    rounds.push({
+      node, redis, plain, speak, plainSpeak,
+      ratio: node.cpu / plain.cpu, redisRatio: redis.cpu / plain.cpu, speakRatio: speak.cpu / plainSpeak.cpu,
+    });
   }
   return {
     rounds,
     ratio: median(rounds.map((round) => round.ratio)),
     redisRatio: median(rounds.map((round) => round.redisRatio)),
-    errors: rounds.reduce((sum, round) => sum + round.node.errors + round.redis.errors, 0),
+    speakRatio: median(rounds.map((round) => round.speakRatio)),
+    errors: rounds.reduce((sum, round) => sum + round.node.errors + round.redis.errors + round.speak.errors, 0),
   };
 }
 
@@ -446,6 +462,7 @@ async function main() {
     connections: await startSandboxProcess('connections', { ...calls(3), authId: 'MABENCHCONN000000003' }),
     memory: await startSandboxProcess('memory', { ...calls(4), authId: 'MABENCHMEMORY0000004' }),
     fastRedis: await startSandboxProcess('fastRedis', { ...calls(5), authId: 'MABENCHREDIS00000005' }),
+    mixed: await startSandboxProcess('mixed', { ...calls(6), authId: 'MABENCHMIXED00000006', rateLimit: { limit: LIMIT.rateLimit, windowMs: LIMIT.rateWindow * 1000 } }),
   };
   const redis = await startRedis();
   const nodeRed = await startNodeRed(sandboxes, redis.url);
@@ -454,8 +471,10 @@ async function main() {
 
   const log = (text) => process.stderr.write(`${text}\n`);
   log(`limit: ${N.limit} plays at ${LIMIT.rateLimit} per ${LIMIT.rateWindow} s...`);
-  const limit = await measureLimit(nodeRed, sandboxes.limit);
-  log(`cpu: ${N.cpuRounds} x ${N.cpu} plays each way...`);
+  const limit = await measureLimit(nodeRed, sandboxes.limit, ['limit-a', 'limit-b'], N.limit);
+  log(`limit: ${N.limit} plays and ${N.limit} speaks on one account...`);
+  const mixedLimit = await measureLimit(nodeRed, sandboxes.mixed, ['mixed-play', 'mixed-speak'], 2 * N.limit);
+  log(`cpu: ${N.cpuRounds} x ${N.cpu} plays and speaks each way...`);
   const cpu = await measureCpu(nodeRed, sandboxes, got);
   log(`latency: ${N.latency} sequential plays each way...`);
   const latency = await measureLatency(nodeRed, sandboxes, got);
@@ -515,7 +534,9 @@ async function main() {
   const rows = [
     ['#', 'figure', 'result', 'target', ''],
     ['1', 'limit utilisation', `${fixed(limit.utilisation)} (${fixed(limit.achieved, 1)}/s of ${fixed(limit.allowed, 1)}/s); busiest window ${limit.busiestWindow}/${LIMIT.rateLimit}; ${limit.rejected} rejected; ${limit.lost} lost`, '>= 0.97; 0 rejected; 0 lost', yes(limit.utilisation >= 0.97 && limit.rejected === 0 && limit.lost === 0)],
-    ['2', 'CPU per play, node / bare got', `${fixed(cpu.ratio)} (${cpuUs('node')} us vs ${cpuUs('plain')} us)${cpu.errors ? `; ${cpu.errors} plays FAILED` : ''}`, '<= 1.25', yes(cpu.ratio <= 1.25 && !cpu.errors)],
+    ['1.1', `limit utilisation, ${N.limit} plays and ${N.limit} speaks on one account`, `${fixed(mixedLimit.utilisation)} (${fixed(mixedLimit.achieved, 1)}/s of ${fixed(mixedLimit.allowed, 1)}/s); busiest window ${mixedLimit.busiestWindow}/${LIMIT.rateLimit}; ${mixedLimit.rejected} rejected; ${mixedLimit.lost} lost`, '>= 0.97; 0 rejected; 0 lost', yes(mixedLimit.utilisation >= 0.97 && mixedLimit.rejected === 0 && mixedLimit.lost === 0)],
+    ['2', 'CPU per play, node / bare got', `${fixed(cpu.ratio)} (${cpuUs('node')} us vs ${cpuUs('plain')} us)${cpu.errors ? `; ${cpu.errors} messages FAILED` : ''}`, '<= 1.25', yes(cpu.ratio <= 1.25 && !cpu.errors)],
+    ['2.1', 'CPU per speak, plivo speak / bare got', `${fixed(cpu.speakRatio)} (${cpuUs('speak')} us vs ${cpuUs('plainSpeak')} us)`, '<= 1.25', yes(cpu.speakRatio <= 1.25 && !cpu.errors)],
     ['3', 'added latency (p50, p99)', `p50 +${fixed(addedP50)} ms (${fixed(latency.node.p50)} vs ${fixed(latency.plain.p50)}); p99 ${fixed(latency.node.p99)} vs ${fixed(latency.plain.p99)} ms`, 'p50 <= +0.5 ms', yes(addedP50 <= 0.5)],
     ['4', `connections for ${N.connections} plays`, `${connections}`, '<= 10 (concurrency)', yes(connections <= 10)],
     ['5', `heap, ${N.memory} queued / drained`, `+${fixed(memory.peakGrowth, 1)} MB with ${memory.queued} waiting; +${fixed(memory.afterGrowth, 1)} MB after`, '<= 40 MB; within 5 MB', yes(memory.peakGrowth <= 40 && memory.afterGrowth <= 5)],
@@ -573,7 +594,8 @@ async function main() {
       .replace('{{date}}', new Date().toISOString().slice(0, 10))
       .replace('{{machine}}', machine)
       .replace('{{table}}', table(rows))
-      .replace('{{cpuRounds}}', cpu.rounds.map((r, i) => `round ${i + 1}: ${fixed(r.node.cpu, 0)} ms vs ${fixed(r.plain.cpu, 0)} ms CPU (${fixed(r.ratio)}), wall ${fixed(r.node.wall, 0)} vs ${fixed(r.plain.wall, 0)} ms`).join('; '));
+      .replace('{{cpuRounds}}', cpu.rounds.map((r, i) => `round ${i + 1}: ${fixed(r.node.cpu, 0)} ms vs ${fixed(r.plain.cpu, 0)} ms CPU (${fixed(r.ratio)}), wall ${fixed(r.node.wall, 0)} vs ${fixed(r.plain.wall, 0)} ms`).join('; '))
+      .replace('{{speakCpuRounds}}', cpu.rounds.map((r, i) => `round ${i + 1}: ${fixed(r.speak.cpu, 0)} ms vs ${fixed(r.plainSpeak.cpu, 0)} ms CPU (${fixed(r.speakRatio)})`).join('; '));
     fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), report);
     console.log('wrote BENCHMARKS.md, bench/limit-chart.svg and bench/scale-out-chart.svg');
   }
