@@ -5,7 +5,7 @@
 import { InputError } from '../plivo/errors';
 import { text } from '../plivo/messages';
 import { PRIORITIES, type Priority } from '../limit/fair-queue';
-import type { TaskPolicy } from '../limit/request-engine';
+import type { TaskPolicy } from '../limit/engine-types';
 
 /** A day: a play that waited longer is of no use to any call. */
 const MAX_WAIT_LIMIT_S = 86_400;

@@ -3,7 +3,7 @@
  * limited, queued), otherwise the last outcome. The node translates and throttles.
  */
 import { ConfigError, InputError, NotSentError, PlivoApiError } from '../plivo/errors';
-import type { EngineSnapshot } from '../limit/request-engine';
+import type { EngineSnapshot } from '../limit/engine-types';
 import type { Priority } from '../limit/fair-queue';
 
 export interface StatusView {

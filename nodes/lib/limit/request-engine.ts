@@ -20,68 +20,13 @@ import { AdaptiveLimit } from './adaptive-limit';
 import { ExpiredError, NotSentError, PlivoApiError } from '../plivo/errors';
 import { text } from '../plivo/messages';
 import { FairQueue, type Priority } from './fair-queue';
+import { systemClock, type Attempt, type Clock, type EngineLimits, type EngineSnapshot, type TaskPolicy } from './engine-types';
+import { InFlightLimit } from './in-flight';
 import { Pacer } from './pacer';
-import { decideAfterRateLimit, decideRetry, isRateLimited } from './retry-policy';
-import type { SharedWindow, SharedWindowState } from './shared-window';
+import { decideAfterRateLimit, decideRetry, finalError, isRateLimited } from './retry-policy';
+import type { SharedWindow } from './shared-window';
+import { SharedSlots } from './shared-slots';
 import { SlidingWindow } from './sliding-window';
-
-/** In flight before any answer has been timed, and the fewest the round trip can ask for. */
-const MIN_IN_FLIGHT = 10;
-/** Little's law, with room for slower answers: in flight = allowed rate x round trip x this. */
-const IN_FLIGHT_HEADROOM = 2;
-/** Weight of the newest round trip in the moving average. */
-const ROUND_TRIP_WEIGHT = 0.2;
-
-export interface EngineLimits {
-  /** Starts allowed in any window. */
-  rateLimit: number;
-  rateWindowMs: number;
-  /**
-   * Requests in flight at once, at most. Fewer are used when the round trip is short: as many
-   * as the allowed rate needs at the measured round trip (Little's law) with headroom, at least
-   * MIN_IN_FLIGHT. On loopback that keeps a burst that collides with other clients small; at
-   * real round trips it lets the limit be used in full.
-   */
-  concurrency: number;
-  /** Messages waiting (queued or between attempts). */
-  queueLimit: number;
-  /** Per attempt: a shared slot is held at most this long (plus a window) if its answer never comes. */
-  timeoutMs: number;
-}
-
-/** How one message is retried. */
-export interface TaskPolicy {
-  /** Attempts after the first for 5xx, resets and timeouts; 429s do not count. */
-  retries: number;
-  /** The most time a message may spend rate limited, from its first 429. */
-  rateLimitWaitMs: number;
-  /** Its turn: `high` before `normal` before `low`; normal when absent. */
-  priority?: Priority;
-  /** The most time it may wait before its first attempt starts; `source` names the setting in the error. */
-  maxWait?: { ms: number; source: string };
-}
-
-export interface EngineSnapshot {
-  /** The owner's messages waiting: queued, or between attempts. */
-  queued: number;
-  inFlight: number;
-  /** How long the account holds back after a 429; 0 when it does not. */
-  pausedMs: number;
-  /** This runtime's share of the limit per window, and the configured limit. */
-  share: number;
-  limit: number;
-  /** Where the limit is kept: this runtime alone, or with others in a shared window (up or down). */
-  shared: SharedWindowState | 'none';
-}
-
-export type Attempt<T> = (signal: AbortSignal) => Promise<T>;
-
-export interface Clock {
-  now(): number;
-  random(): number;
-}
-
-const systemClock: Clock = { now: () => Date.now(), random: () => Math.random() };
 
 /** Clocks here count whole milliseconds: this much slack keeps rounding from costing a 429. */
 const WINDOW_SLACK_MS = 5;
@@ -138,14 +83,8 @@ export class RequestEngine {
   private readonly listeners = new Set<() => void>();
   private pausedUntil = 0;
   private wakeTimer: NodeJS.Timeout | undefined;
-  private shared: SharedWindow | undefined;
-  private unsubscribeShared: (() => void) | undefined;
-  /** Moving average of the time from start to answer; undefined until the first answer. */
-  private roundTripMs: number | undefined;
-  /** A request for shared slots is under way: nothing else starts until it answers. */
-  private acquiring = false;
-  /** The shared window said it is full until then. */
-  private sharedFullUntil = 0;
+  private readonly shared: SharedSlots;
+  private readonly inFlightLimit = new InFlightLimit();
 
   constructor(limits: EngineLimits, clock: Clock = systemClock) {
     this.limits = limits;
@@ -153,6 +92,7 @@ export class RequestEngine {
     this.share = new AdaptiveLimit(limits.rateLimit, limits.rateWindowMs);
     this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + WINDOW_SLACK_MS);
     this.pacer = new Pacer(this.window);
+    this.shared = new SharedSlots(clock, () => this.pump(), () => this.changed());
   }
 
   setLimits(limits: EngineLimits): void {
@@ -165,13 +105,7 @@ export class RequestEngine {
 
   /** Takes slots from `shared` too from now on (undefined: this runtime's window only). */
   setSharedWindow(shared: SharedWindow | undefined): void {
-    this.unsubscribeShared?.();
-    this.shared = shared;
-    this.sharedFullUntil = 0;
-    this.unsubscribeShared = shared?.subscribe(() => {
-      this.pump();
-      this.changed();
-    });
+    this.shared.use(shared);
     this.pump();
     this.changed();
   }
@@ -204,7 +138,7 @@ export class RequestEngine {
       pausedMs: Math.max(0, this.pausedUntil - this.clock.now()),
       share: this.share.current,
       limit: this.limits.rateLimit,
-      shared: this.shared?.state ?? 'none',
+      shared: this.shared.state,
     };
   }
 
@@ -269,21 +203,20 @@ export class RequestEngine {
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    while (!this.acquiring && this.queue.size > 0 && this.inFlight < this.inFlightCap()) {
+    while (this.queue.size > 0 && this.inFlight < this.inFlightLimit.cap(this.limits)) {
       const now = this.clock.now();
       const windowDelay = this.window.delay(now);
       if (windowDelay === undefined) return;
-      const sharedState = this.shared?.state;
-      if (sharedState === 'connecting') return;
-      const sharedDelay = sharedState === 'ready' ? this.sharedFullUntil - now : 0;
+      const sharedDelay = this.shared.delay(now);
+      if (sharedDelay === undefined) return;
       const paceDelay = this.pacer.delay(now);
       const delay = Math.max(this.pausedUntil - now, windowDelay, sharedDelay, paceDelay);
       if (delay > 0) {
         this.wakeTimer = setTimeout(() => this.pump(), delay);
         return;
       }
-      if (sharedState === 'ready') {
-        this.acquireShared(this.shared as SharedWindow, now);
+      if (this.shared.needed) {
+        this.acquireShared(now);
         return;
       }
       this.start(this.queue.shift() as Task<unknown>);
@@ -291,30 +224,16 @@ export class RequestEngine {
   }
 
   /** Asks the shared window for as many slots as could start now, and starts that many. */
-  private acquireShared(shared: SharedWindow, now: number): void {
-    const wanted = Math.min(this.queue.size, this.inFlightCap() - this.inFlight, this.window.room(now), this.pacer.room(now));
-    this.acquiring = true;
-    shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs,
-      this.queue.urgency ?? 'normal').then(
-      ({ slots, waitMs }) => {
-        this.acquiring = false;
+  private acquireShared(now: number): void {
+    const wanted = Math.min(this.queue.size, this.inFlightLimit.cap(this.limits) - this.inFlight, this.window.room(now), this.pacer.room(now));
+    this.shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs,
+      this.queue.urgency ?? 'normal', (slots) => {
         for (const slot of slots) {
           const task = this.queue.shift();
-          if (task === undefined) {
-            shared.cancel(slot);
-            continue;
-          }
-          this.start(task, slot);
+          if (task === undefined) this.shared.cancel(slot);
+          else this.start(task, slot);
         }
-        if (slots.length < wanted) this.sharedFullUntil = this.clock.now() + waitMs;
-        this.pump();
-      },
-      () => {
-        // The shared window is down now (it says so itself): the local window carries on.
-        this.acquiring = false;
-        this.pump();
-      },
-    );
+      });
   }
 
   private start(task: Task<unknown>, slot?: string): void {
@@ -349,20 +268,12 @@ export class RequestEngine {
     );
   }
 
-  /** How many requests may be in flight now: see EngineLimits.concurrency. */
-  private inFlightCap(): number {
-    if (this.roundTripMs === undefined) return Math.min(this.limits.concurrency, MIN_IN_FLIGHT);
-    const needed = Math.ceil((this.limits.rateLimit / this.limits.rateWindowMs) * this.roundTripMs * IN_FLIGHT_HEADROOM);
-    return Math.min(this.limits.concurrency, Math.max(MIN_IN_FLIGHT, needed));
-  }
-
   private finish(task: Task<unknown>, error: unknown, settle: () => void): void {
     const now = this.clock.now();
-    const roundTripMs = now - task.startedAt;
-    this.roundTripMs = this.roundTripMs === undefined ? roundTripMs : this.roundTripMs + ROUND_TRIP_WEIGHT * (roundTripMs - this.roundTripMs);
+    this.inFlightLimit.answered(now - task.startedAt);
     this.window.finish(now);
     if (task.slot !== undefined) {
-      this.shared?.release(task.slot, this.window.windowMs);
+      this.shared.release(task.slot, this.window.windowMs);
       task.slot = undefined;
     }
     if (isRateLimited(error)) this.share.rateLimited(now, task.startedAt, this.window.held(now));
@@ -403,21 +314,7 @@ export class RequestEngine {
       }, decision.delayMs);
       return;
     }
-    task.reject(this.finalError(task, error, decision.note));
-  }
-
-  private finalError(task: Task<unknown>, error: unknown, note: string | undefined): Error {
-    if (!(error instanceof PlivoApiError)) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
-    if (task.signal?.aborted) {
-      return new PlivoApiError(text('closed-in-flight'), { code: error.code });
-    }
-    const notes = [note, task.attempts > 1 ? text('attempts', { count: task.attempts }) : undefined].filter(Boolean);
-    if (notes.length === 0) return error;
-    return new PlivoApiError(`${error.message} (${notes.join('; ')})`, {
-      statusCode: error.statusCode, body: error.body, code: error.code, retryAfter: error.retryAfter,
-    });
+    task.reject(finalError(error, { aborted: task.signal?.aborted === true, attempts: task.attempts, note: decision.note }));
   }
 
   private changed(): void {

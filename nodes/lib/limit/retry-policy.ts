@@ -108,3 +108,21 @@ export function decideRetry(
     : status >= 500;
   return retryable && left ? { retry: true, delayMs: backoffMs(failures, random), pauseAccountMs: 0 } : final;
 }
+
+/**
+ * The error a message ends with when no retry is left: aborted at close, or the last answer
+ * with `note` (why no retry) and the number of attempts when there was more than one.
+ */
+export function finalError(error: unknown, ended: { aborted: boolean; attempts: number; note?: string }): Error {
+  if (!(error instanceof PlivoApiError)) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  if (ended.aborted) {
+    return new PlivoApiError(text('closed-in-flight'), { code: error.code });
+  }
+  const notes = [ended.note, ended.attempts > 1 ? text('attempts', { count: ended.attempts }) : undefined].filter(Boolean);
+  if (notes.length === 0) return error;
+  return new PlivoApiError(`${error.message} (${notes.join('; ')})`, {
+    statusCode: error.statusCode, body: error.body, code: error.code, retryAfter: error.retryAfter,
+  });
+}

@@ -5,7 +5,7 @@
 import { ConfigError, describe } from './errors';
 import { text as message } from './messages';
 import { urlOrUndefined, withoutUserInfo } from './url';
-import type { EngineLimits, TaskPolicy } from '../limit/request-engine';
+import type { EngineLimits, TaskPolicy } from '../limit/engine-types';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
 

@@ -10,7 +10,8 @@
  */
 import { showRedisUrl, type RedisLog, type RedisSettings } from '../redis/connection';
 import { RedisWindow } from '../limit/redis-window';
-import { RequestEngine, type EngineLimits } from '../limit/request-engine';
+import type { EngineLimits } from '../limit/engine-types';
+import { RequestEngine } from '../limit/request-engine';
 import { RedisSeenSignatures, ReplayGuard } from '../webhook/replay-guard';
 
 interface User {
