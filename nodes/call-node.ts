@@ -15,7 +15,8 @@ import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/schedul
 import { currentView, errorView, type StatusView } from './lib/call/status';
 import { typedSettings, type TypedSetting } from './lib/call/typed-source';
 import { StatusThrottle } from './lib/status-throttle';
-import type { PlivoAccount, PlivoConfigNode } from './plivo-config';
+import type { PlivoAccount } from './lib/plivo/account';
+import type { PlivoConfigNode } from './plivo-config';
 
 type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (error?: Error) => void;

@@ -1,15 +1,13 @@
 /** plivo-config: a Plivo account's credentials, its API client and its shared request engine. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type RequestPolicy } from './lib/plivo/account';
+import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type PlivoAccount } from './lib/plivo/account';
 import { acquireAccount, releaseAccount } from './lib/plivo/shared-accounts';
 import { text } from './lib/plivo/messages';
 import { PlivoClient } from './lib/plivo/client';
 import { ConfigError } from './lib/plivo/errors';
 import { proxyFor, type ProxySettings } from './lib/plivo/proxy';
 import type { RedisLog } from './lib/redis/connection';
-import type { RequestEngine } from './lib/limit/request-engine';
-import type { WebhookAccount } from './lib/webhook/request';
-import { verifyAccount } from './lib/plivo/verify-account';
+import { registerVerifyEndpoint } from './plivo-config-verify';
 
 const pkg = require('../../package.json') as { name: string; version: string };
 const USER_AGENT = `${pkg.name}/${pkg.version}`;
@@ -22,18 +20,10 @@ interface PlivoConfigDef extends NodeDef, EngineSettings {
   redisUrl?: string;
 }
 
-interface PlivoCredentials {
+export interface PlivoCredentials {
   authId?: string;
   authToken?: string;
   redisPassword?: string;
-}
-
-export interface PlivoAccount {
-  client: PlivoClient;
-  engine: RequestEngine;
-  policy: RequestPolicy;
-  /** What a webhook node needs: the token that signs, and the account's replay guard. */
-  webhook: WebhookAccount;
 }
 
 /** Node-RED's `http proxy` config node, as its http request node reads it. */
@@ -114,25 +104,5 @@ export default function register(RED: NodeAPI): void {
     },
   });
 
-  /** The dialog's Verify button. Body: {id, authId, authToken, baseUrl, proxy}; never answers with the token. */
-  RED.httpAdmin.post('/plivo-config/verify', RED.auth.needsPermission('plivo-config.write'), (req, res) => {
-    const body = (req.body ?? {}) as { id?: unknown; authId?: unknown; authToken?: unknown; baseUrl?: unknown; proxy?: unknown };
-    const id = typeof body.id === 'string' ? body.id : '';
-    const credentials = id ? (RED.nodes.getCredentials(id) as PlivoCredentials | undefined) : undefined;
-    const deployed = id ? (RED.nodes.getNode(id) as PlivoConfigNode | null) : null;
-    // Only a deployed account node's own token and base URL: never another node's credentials.
-    const isAccount = deployed?.type === 'plivo-config';
-    const stored = isAccount ? { authToken: credentials?.authToken, baseUrl: deployed.baseUrl } : undefined;
-    let proxy: ProxySettings | undefined;
-    try {
-      proxy = proxySettings(body.proxy);
-    } catch (error) {
-      res.json({ ok: false, message: String(error) });
-      return;
-    }
-    verifyAccount(body, stored, USER_AGENT, proxy).then(
-      (result) => res.json(result),
-      () => res.status(500).json({ ok: false, message: text('verify-failed') }),
-    );
-  });
+  registerVerifyEndpoint(RED, proxySettings, USER_AGENT);
 }

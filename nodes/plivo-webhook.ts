@@ -8,9 +8,9 @@ import type { Request, Response, RequestHandler } from 'express';
 import type { PlivoConfigNode } from './plivo-config';
 import { StatusThrottle } from './lib/status-throttle';
 import {
-  checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, readBody, routePath, signatureHeaders, WarningLimiter,
-  type RejectReason, type WebhookAccount,
+  checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, routePath, signatureHeaders, WarningLimiter, type WebhookAccount,
 } from './lib/webhook/request';
+import { bodyOf, headerOf, refusalAnswer, type RefusalReason } from './lib/webhook/http';
 import type { WebhookMethod } from './lib/webhook/signature';
 
 interface PlivoWebhookDef extends NodeDef {
@@ -19,32 +19,6 @@ interface PlivoWebhookDef extends NodeDef {
   method?: string;
   publicUrl?: string;
   answerXml?: string;
-}
-
-type RefusalReason = RejectReason | 'no-token' | 'failed';
-
-/** What the sender is told: the status and a word, never the reason (that goes to the log). */
-const ANSWERS: Partial<Record<RefusalReason, [number, string]>> = {
-  'no-token': [500, 'Webhook not configured'],
-  failed: [500, 'Internal Server Error'],
-  'bad-host': [400, 'Bad Request'],
-  'bad-scheme': [400, 'Bad Request'],
-  'body-too-large': [413, 'Payload Too Large'],
-};
-
-/** The form body: read here, or as a body parser installed before this node's route left it. */
-function bodyOf(req: Request): Promise<string | undefined> {
-  const parsed = (req as Request & { _body?: boolean }).body as unknown;
-  if (!(req as Request & { _body?: boolean })._body && !req.readableEnded) return readBody(req);
-  if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) return Promise.resolve(parsed.toString());
-  const pairs = Object.entries((parsed ?? {}) as Record<string, unknown>)
-    .flatMap(([name, value]) => [value].flat().map((one) => [name, String(one)]));
-  return Promise.resolve(new URLSearchParams(pairs).toString());
-}
-
-function header(req: Request, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -90,7 +64,7 @@ export default function register(RED: NodeAPI): void {
       warnings.offer(Date.now(), (heldBack) => node.warn(t(`reject.${reason}`, { path, detail })
         + (heldBack > 0 ? ` ${t('reject.held-back', { count: heldBack })}` : '')));
       if (res.headersSent) return;
-      const [code, word] = ANSWERS[reason] ?? [403, 'Forbidden'];
+      const [code, word] = refusalAnswer(reason);
       // Closed, not kept alive: whatever the sender still has of its body is never read.
       res.set('Connection', 'close').status(code).type('text/plain').send(word);
     };
@@ -105,7 +79,7 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       const headers = signatureHeaders(
-        header(req, 'x-plivo-signature-v3'), header(req, 'x-plivo-signature-ma-v3'), header(req, 'x-plivo-signature-v3-nonce'));
+        headerOf(req, 'x-plivo-signature-v3'), headerOf(req, 'x-plivo-signature-ma-v3'), headerOf(req, 'x-plivo-signature-v3-nonce'));
       if ('reason' in headers) {
         refuse(res, headers.reason);
         return;

@@ -6,6 +6,9 @@ import { ConfigError, describe } from './errors';
 import { text as message } from './messages';
 import { urlOrUndefined, withoutUserInfo } from './url';
 import type { EngineLimits, TaskPolicy } from '../limit/engine-types';
+import type { RequestEngine } from '../limit/request-engine';
+import type { WebhookAccount } from '../webhook/request';
+import type { PlivoClient } from './client';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
 
@@ -124,4 +127,13 @@ export function parseRedisUrl(value: unknown): string | undefined {
     throw new ConfigError(message('redis-url-password'));
   }
   return url.href;
+}
+
+/** A usable account, as the account node gives it to the nodes that use it. */
+export interface PlivoAccount {
+  client: PlivoClient;
+  engine: RequestEngine;
+  policy: RequestPolicy;
+  /** What a webhook node needs: the token that signs, and the account's replay guard. */
+  webhook: WebhookAccount;
 }
