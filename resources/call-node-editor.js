@@ -1,6 +1,6 @@
 /**
- * What the plivo play and plivo speak dialogs share: the checks of the settings every call
- * node has, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
+ * What the plivo play and plivo speak editors share: the checks of the settings every call
+ * node has, their labels, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
  * message), the Action menu, and trimming on save. Node-RED serves this from the package's
  * resources/ folder and runs a node's own script only once it has loaded; both nodes load
  * it, so it defines itself once.
@@ -66,6 +66,29 @@
         priority: blankOr(oneOf(['high', 'normal', 'low'])),
         maxWait: blankOr(function (v) { var n = Number(v); return isFinite(n) && n > 0 && n <= 86400; })
     };
+
+    /** The palette's name for the node type (`this` is its definition). */
+    function paletteLabel() {
+        return this._(this.type + '.paletteLabel');
+    }
+
+    /** The node's label: its name, else "stop ..." for a stop, else what `describe` says, else the type's default. */
+    function label(describe) {
+        return function () {
+            if (this.name) return this.name;
+            if (this.action === 'stop') return this._(this.type + '.label.stop');
+            return describe.call(this) || this._(this.type + '.label.default');
+        };
+    }
+
+    function labelStyle() {
+        return this.name ? 'node_label_italic' : '';
+    }
+
+    /** The answer on the first output; errors on the second, when the node has one. */
+    function outputLabels(index) {
+        return this._(this.type + (index === 0 ? '.label.outputOk' : '.label.outputError'));
+    }
 
     /** A fixed value chosen from a list whose first entry, blank, takes it from the message (`blankLabel`). */
     function choices(node, options, blankLabel) {
@@ -137,6 +160,10 @@
         valueOf: valueOf,
         settingValidator: settingValidator,
         validators: validators,
+        paletteLabel: paletteLabel,
+        label: label,
+        labelStyle: labelStyle,
+        outputLabels: outputLabels,
         choices: choices,
         fixedTypes: fixedTypes,
         prepareTypedInputs: prepareTypedInputs,

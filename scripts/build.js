@@ -1,7 +1,8 @@
 'use strict';
 /**
  * Builds dist/: compiles nodes/ with tsc, then puts each node's .html, icons/ and
- * locales/ next to its compiled .js, the only place Node-RED looks for them. Plivo's speak
+ * locales/ next to its compiled .js, the only place Node-RED looks for them, with the dialog
+ * rows the call nodes share filled into their templates. Plivo's speak
  * languages (nodes/lib/call/speak-languages.ts) are written into plivo speak's editor and
  * help pages, so the list exists once.
  */
@@ -22,6 +23,23 @@ for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
   if (file.endsWith('.html')) {
     fs.copyFileSync(path.join(root, 'nodes', file), path.join(nodesOut, file));
   }
+}
+
+/** The dialog rows plivo play and plivo speak share (nodes/partials/call-node-rows.html), put in each template. */
+const partial = fs.readFileSync(path.join(root, 'nodes', 'partials', 'call-node-rows.html'), 'utf8');
+const sections = new Map([...partial.matchAll(/^<!-- section: ([\w-]+) -->\n([\s\S]*?)(?=^<!-- section: |(?![\s\S]))/gm)]
+  .map(([, name, rows]) => [name, rows]));
+for (const file of fs.readdirSync(nodesOut).filter((name) => name.endsWith('.html'))) {
+  const built = path.join(nodesOut, file);
+  const html = fs.readFileSync(built, 'utf8');
+  const type = /data-template-name="([\w-]+)"/.exec(html)?.[1];
+  fs.writeFileSync(built, html.replace(/^ {4}<!-- call-node-rows: ([\w-]+) -->\n/gm, (marker, name) => {
+    if (!sections.has(name)) {
+      console.error(`build: ${file} asks for call-node rows "${name}", which nodes/partials/call-node-rows.html does not have`);
+      process.exit(1);
+    }
+    return sections.get(name).split('__NODE__').join(type);
+  }));
 }
 fs.cpSync(path.join(root, 'icons'), path.join(nodesOut, 'icons'), { recursive: true });
 fs.cpSync(path.join(root, 'locales'), path.join(nodesOut, 'locales'), { recursive: true });

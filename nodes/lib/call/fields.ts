@@ -74,9 +74,9 @@ export function choiceParser<T extends string>(choices: readonly T[], key: strin
   };
 }
 
-export const parseLegs = choiceParser(LEGS, 'legs-invalid');
+const parseLegs = choiceParser(LEGS, 'legs-invalid');
 
-export function parseFlag(value: unknown, source: Source): boolean {
+function parseFlag(value: unknown, source: Source): boolean {
   if (typeof value === 'boolean') {
     return value;
   }
@@ -128,4 +128,25 @@ export function callUuidKey(payload: Record<string, unknown>): string {
     throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: String(snake), second: String(webhook) });
   }
   return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
+}
+
+/** What a Play and a Speak both carry besides their own fields: Plivo's legs, loop and mix. */
+export interface CallOptions {
+  legs?: Legs;
+  loop?: boolean;
+  mix?: boolean;
+}
+
+/** Legs, loop and mix, each from the node's setting, a typed source or the message; only those given. */
+export function pickCallOptions(
+  settings: { legs?: unknown; loop?: unknown; mix?: unknown }, payload: Record<string, unknown>, ignored: string[], typed: TypedValues,
+): CallOptions {
+  const options: CallOptions = {};
+  const legs = pick('legs', settingText(settings.legs), payload, 'legs', ignored, typed.legs);
+  const loop = pick('loop', settingText(settings.loop), payload, 'loop', ignored, typed.loop);
+  const mix = pick('mix', settingText(settings.mix), payload, 'mix', ignored, typed.mix);
+  if (legs) options.legs = parseLegs(legs.value, legs.source);
+  if (loop) options.loop = parseFlag(loop.value, loop.source);
+  if (mix) options.mix = parseFlag(mix.value, mix.source);
+  return options;
 }

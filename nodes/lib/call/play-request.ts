@@ -11,8 +11,8 @@ import { InputError } from '../plivo/errors';
 import { text } from '../plivo/messages';
 import { urlOrUndefined } from '../plivo/url';
 import {
-  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, parseFlag, parseLegs, pick, settingText,
-  type Legs, type Source, type TypedValues,
+  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, pick, pickCallOptions, settingText,
+  type CallOptions, type Source, type TypedValues,
 } from './fields';
 
 export type CallAction = 'play' | 'stop';
@@ -33,12 +33,9 @@ export interface PlaySettings {
 /** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
 export const TYPED_FIELDS = ['callUuid', 'urls', 'legs', 'loop', 'mix', 'length'] as const;
 /** The JSON body Plivo's Node SDK sends for the same parameters. */
-export interface PlayBody {
+export interface PlayBody extends CallOptions {
   urls: string;
   length?: number;
-  legs?: Legs;
-  loop?: boolean;
-  mix?: boolean;
 }
 
 export type CallRequest =
@@ -126,17 +123,12 @@ export function buildCallRequest(settings: PlaySettings, payload: unknown, typed
   }
 
   const urls = pick('urls', urlsSetting, fields, 'urls', ignoredFields, typed.urls);
-  const legs = pick('legs', settingText(settings.legs), fields, 'legs', ignoredFields, typed.legs);
-  const loop = pick('loop', settingText(settings.loop), fields, 'loop', ignoredFields, typed.loop);
-  const mix = pick('mix', settingText(settings.mix), fields, 'mix', ignoredFields, typed.mix);
-  const length = pick('length', settingText(settings.length), fields, 'length', ignoredFields, typed.length);
   const body: PlayBody = {
     urls: parseUrls(urls?.value, urls?.source ?? fromMessage('urls')),
   };
+  const options = pickCallOptions(settings, fields, ignoredFields, typed);
+  const length = pick('length', settingText(settings.length), fields, 'length', ignoredFields, typed.length);
   if (length) body.length = parseLength(length.value, length.source);
-  if (legs) body.legs = parseLegs(legs.value, legs.source);
-  if (loop) body.loop = parseFlag(loop.value, loop.source);
-  if (mix) body.mix = parseFlag(mix.value, mix.source);
 
-  return { request: { action, callUuid: validCallUuid, body }, ignoredFields };
+  return { request: { action, callUuid: validCallUuid, body: { ...body, ...options } }, ignoredFields };
 }

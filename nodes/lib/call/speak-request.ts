@@ -7,8 +7,8 @@
  */
 import { InputError } from '../plivo/errors';
 import {
-  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, parseFlag, parseLegs, pick, settingText,
-  type Legs, type Source, type TypedValues,
+  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, pick, pickCallOptions, settingText,
+  type CallOptions, type Source, type TypedValues,
 } from './fields';
 import { DEFAULT_LANGUAGE, DEFAULT_VOICE, languageCaseOf, speakLanguage, type Voice } from './speak-languages';
 
@@ -32,13 +32,10 @@ export interface SpeakSettings {
 export const SPEAK_TYPED_FIELDS = ['callUuid', 'text', 'voice', 'language', 'legs', 'loop', 'mix'] as const;
 
 /** The JSON body Plivo's Node SDK (`calls.speakText`) sends for the same parameters. */
-export interface SpeakBody {
+export interface SpeakBody extends CallOptions {
   text: string;
   voice?: Voice;
   language?: string;
-  legs?: Legs;
-  loop?: boolean;
-  mix?: boolean;
 }
 
 export type SpeakRequest =
@@ -113,16 +110,11 @@ export function buildSpeakRequest(settings: SpeakSettings, payload: unknown, typ
     : pick('text', textSetting, fields, 'text', ignoredFields, typed.text);
   const voice = pick('voice', settingText(settings.voice), fields, 'voice', ignoredFields, typed.voice);
   const language = pick('language', settingText(settings.language), fields, 'language', ignoredFields, typed.language);
-  const legs = pick('legs', settingText(settings.legs), fields, 'legs', ignoredFields, typed.legs);
-  const loop = pick('loop', settingText(settings.loop), fields, 'loop', ignoredFields, typed.loop);
-  const mix = pick('mix', settingText(settings.mix), fields, 'mix', ignoredFields, typed.mix);
   const body: SpeakBody = { text: parseText(text?.value, text?.source ?? fromMessage('text')) };
   if (voice) body.voice = parseVoice(voice.value, voice.source);
   if (language) body.language = parseLanguage(language.value, language.source);
   checkVoiceInLanguage(voice, body);
-  if (legs) body.legs = parseLegs(legs.value, legs.source);
-  if (loop) body.loop = parseFlag(loop.value, loop.source);
-  if (mix) body.mix = parseFlag(mix.value, mix.source);
+  const options = pickCallOptions(settings, fields, ignoredFields, typed);
 
-  return { request: { action, callUuid: validCallUuid, body }, ignoredFields };
+  return { request: { action, callUuid: validCallUuid, body: { ...body, ...options } }, ignoredFields };
 }
