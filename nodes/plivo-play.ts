@@ -1,14 +1,14 @@
 /** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
 import type { NodeAPI } from 'node-red';
 import { registerCallNode, type CallNodeDef } from './call-node';
-import { buildCallRequest, TYPED_FIELDS, type CallRequest, type PlaySettings } from './lib/call/play-request';
+import { buildCallRequest, PLAY_TYPED_FIELDS, type CallRequest, type PlaySettings } from './lib/call/play-request';
 import { successView } from './lib/call/status';
 
 type PlivoPlayDef = CallNodeDef & PlaySettings;
 
 export default function register(RED: NodeAPI): void {
   registerCallNode<PlivoPlayDef, CallRequest>(RED, 'plivo-play', {
-    typedFields: TYPED_FIELDS,
+    typedFields: PLAY_TYPED_FIELDS,
     build: buildCallRequest,
     send: ({ client }, request, signal) => (request.action === 'play'
       ? client.play(request.callUuid, request.body, signal)

@@ -155,7 +155,6 @@
 
     window.PlivoCallNodeEditor = {
         isSource: isSource,
-        oneOf: oneOf,
         typeOf: typeOf,
         valueOf: valueOf,
         settingValidator: settingValidator,

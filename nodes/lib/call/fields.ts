@@ -53,7 +53,7 @@ export function settingText(value: unknown): string {
   return value === undefined || value === null ? '' : String(value).trim();
 }
 
-export function parseCallUuid(value: unknown, source: Source): string {
+function parseCallUuid(value: unknown, source: Source): string {
   if (isAbsent(value)) {
     throw new InputError(source.field, value, 'call-uuid-missing');
   }
@@ -121,13 +121,20 @@ export function pick(
 }
 
 /** The message's call UUID key: Plivo's API name, or the webhooks' CallUUID. */
-export function callUuidKey(payload: Record<string, unknown>): string {
+function callUuidKey(payload: Record<string, unknown>): string {
   const snake = payload.call_uuid;
   const webhook = payload.CallUUID;
   if (!isAbsent(snake) && !isAbsent(webhook) && snake !== webhook) {
     throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: String(snake), second: String(webhook) });
   }
   return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
+}
+
+/** The call UUID from the node's setting, a typed source or the message (call_uuid or CallUUID), validated. */
+export function pickCallUuid(setting: string, payload: Record<string, unknown>, ignored: string[], typed: TypedValues): string {
+  const messageKey = typed.callUuid ? 'call_uuid' : callUuidKey(payload);
+  const callUuid = pick('callUuid', setting, payload, messageKey, ignored, typed.callUuid);
+  return parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
 }
 
 /** What a Play and a Speak both carry besides their own fields: Plivo's legs, loop and mix. */

@@ -11,7 +11,7 @@ import { InputError } from '../plivo/errors';
 import { text } from '../plivo/messages';
 import { urlOrUndefined } from '../plivo/url';
 import {
-  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, pick, pickCallOptions, settingText,
+  choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickCallOptions, pickCallUuid, settingText,
   type CallOptions, type Source, type TypedValues,
 } from './fields';
 
@@ -31,7 +31,7 @@ export interface PlaySettings {
 }
 
 /** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
-export const TYPED_FIELDS = ['callUuid', 'urls', 'legs', 'loop', 'mix', 'length'] as const;
+export const PLAY_TYPED_FIELDS = ['callUuid', 'urls', 'legs', 'loop', 'mix', 'length'] as const;
 /** The JSON body Plivo's Node SDK sends for the same parameters. */
 export interface PlayBody extends CallOptions {
   urls: string;
@@ -115,9 +115,7 @@ export function buildCallRequest(settings: PlaySettings, payload: unknown, typed
     throw new InputError('payload', payload, 'payload-not-object', { needed });
   }
 
-  const callUuidMessageKey = typed.callUuid ? 'call_uuid' : callUuidKey(fields);
-  const callUuid = pick('callUuid', callUuidSetting, fields, callUuidMessageKey, ignoredFields, typed.callUuid);
-  const validCallUuid = parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
+  const validCallUuid = pickCallUuid(callUuidSetting, fields, ignoredFields, typed);
   if (action === 'stop') {
     return { request: { action, callUuid: validCallUuid }, ignoredFields };
   }

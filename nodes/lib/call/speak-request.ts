@@ -7,7 +7,7 @@
  */
 import { InputError } from '../plivo/errors';
 import {
-  callUuidKey, choiceParser, fromMessage, isAbsent, isRecord, label, parseCallUuid, pick, pickCallOptions, settingText,
+  choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickCallOptions, pickCallUuid, settingText,
   type CallOptions, type Source, type TypedValues,
 } from './fields';
 import { DEFAULT_LANGUAGE, DEFAULT_VOICE, languageCaseOf, speakLanguage, type Voice } from './speak-languages';
@@ -98,9 +98,7 @@ export function buildSpeakRequest(settings: SpeakSettings, payload: unknown, typ
     throw new InputError('payload', payload, 'payload-not-object', { needed: needsText ? 'call_uuid and text' : 'call_uuid' });
   }
 
-  const callUuidMessageKey = typed.callUuid ? 'call_uuid' : callUuidKey(fields);
-  const callUuid = pick('callUuid', callUuidSetting, fields, callUuidMessageKey, ignoredFields, typed.callUuid);
-  const validCallUuid = parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
+  const validCallUuid = pickCallUuid(callUuidSetting, fields, ignoredFields, typed);
   if (action === 'stop') {
     return { request: { action, callUuid: validCallUuid }, ignoredFields };
   }
