@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ConfigError, ExpiredError, InputError, NotSentError, PlivoApiError } from './lib/plivo/errors';
-import { text, useTranslator } from './lib/plivo/messages';
+import { ConfigError, ExpiredError, InputError, NotSentError, PlivoApiError } from './lib/common/errors';
+import { text, useTranslator } from './lib/common/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import type { TypedValues } from './lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';

@@ -1,25 +1,25 @@
 /** The account dialog's Verify button: an admin endpoint that checks credentials with Plivo. */
 import type { NodeAPI } from 'node-red';
-import { text } from './lib/plivo/messages';
+import { text } from './lib/common/messages';
 import type { ProxySettings } from './lib/plivo/proxy';
-import { verifyAccount } from './lib/plivo/verify-account';
-import type { PlivoConfigNode, PlivoCredentials } from './plivo-config';
+import { verifyAccount, type StoredAccount } from './lib/plivo/verify-account';
 
-export function registerVerifyEndpoint(
-  RED: NodeAPI, proxySettings: (id: unknown) => ProxySettings | undefined, userAgent: string,
-): void {
+/** What the endpoint needs from the account node's module, given to it so the two do not import each other. */
+export interface VerifyLookups {
+  /** The settings of the `http proxy` node an id names; throws when it is gone. */
+  proxySettings(id: unknown): ProxySettings | undefined;
+  /** A deployed plivo-config node's own saved token and base URL; undefined for any other id. */
+  storedAccount(id: string): StoredAccount | undefined;
+}
+
+export function registerVerifyEndpoint(RED: NodeAPI, lookups: VerifyLookups, userAgent: string): void {
   // Body: {id, authId, authToken, baseUrl, proxy}; never answers with the token.
   RED.httpAdmin.post('/plivo-config/verify', RED.auth.needsPermission('plivo-config.write'), (req, res) => {
     const body = (req.body ?? {}) as { id?: unknown; authId?: unknown; authToken?: unknown; baseUrl?: unknown; proxy?: unknown };
-    const id = typeof body.id === 'string' ? body.id : '';
-    const credentials = id ? (RED.nodes.getCredentials(id) as PlivoCredentials | undefined) : undefined;
-    const deployed = id ? (RED.nodes.getNode(id) as PlivoConfigNode | null) : null;
-    // Only a deployed account node's own token and base URL: never another node's credentials.
-    const isAccount = deployed?.type === 'plivo-config';
-    const stored = isAccount ? { authToken: credentials?.authToken, baseUrl: deployed.baseUrl } : undefined;
+    const stored = typeof body.id === 'string' && body.id !== '' ? lookups.storedAccount(body.id) : undefined;
     let proxy: ProxySettings | undefined;
     try {
-      proxy = proxySettings(body.proxy);
+      proxy = lookups.proxySettings(body.proxy);
     } catch (error) {
       res.json({ ok: false, message: String(error) });
       return;

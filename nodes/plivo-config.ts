@@ -2,9 +2,9 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseRedisUrl, resolveAccount, resolveRequestPolicy, type EngineSettings, type PlivoAccount } from './lib/plivo/account';
 import { acquireAccount, releaseAccount } from './lib/plivo/shared-accounts';
-import { text } from './lib/plivo/messages';
+import { text } from './lib/common/messages';
 import { PlivoClient } from './lib/plivo/client';
-import { ConfigError } from './lib/plivo/errors';
+import { ConfigError } from './lib/common/errors';
 import { proxyFor, type ProxySettings } from './lib/plivo/proxy';
 import type { RedisLog } from './lib/redis/connection';
 import { registerVerifyEndpoint } from './plivo-config-verify';
@@ -104,5 +104,14 @@ export default function register(RED: NodeAPI): void {
     },
   });
 
-  registerVerifyEndpoint(RED, proxySettings, USER_AGENT);
+  registerVerifyEndpoint(RED, {
+    proxySettings,
+    // Only a deployed account node's own token and base URL: never another node type's credentials.
+    storedAccount(id) {
+      const deployed = RED.nodes.getNode(id) as PlivoConfigNode | null;
+      if (deployed?.type !== 'plivo-config') return undefined;
+      const credentials = RED.nodes.getCredentials(id) as PlivoCredentials | undefined;
+      return { authToken: credentials?.authToken, baseUrl: deployed.baseUrl };
+    },
+  }, USER_AGENT);
 }

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { resolveAccount, DEFAULT_BASE_URL } = require('../dist/nodes/lib/plivo/account.js');
-const { ConfigError } = require('../dist/nodes/lib/plivo/errors.js');
+const { ConfigError } = require('../dist/nodes/lib/common/errors.js');
 
 describe('resolveAccount', () => {
   it('uses the node\'s credentials and Plivo\'s API by default', () => {

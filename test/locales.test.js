@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { useTranslator } = require('../dist/nodes/lib/plivo/messages.js');
+const { useTranslator } = require('../dist/nodes/lib/common/messages.js');
 const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const root = path.join(__dirname, '..');

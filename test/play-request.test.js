@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
-const { InputError } = require('../dist/nodes/lib/plivo/errors.js');
+const { InputError } = require('../dist/nodes/lib/common/errors.js');
 
 const UUID = 'eba53b9e-8fbd-45c1-9444-696d2172fbc8';
 const URL_A = 'https://s3.amazonaws.com/plivocloud/music.mp3';

@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { PlivoClient } = require('../dist/nodes/lib/plivo/client.js');
-const { PlivoApiError } = require('../dist/nodes/lib/plivo/errors.js');
+const { PlivoApiError } = require('../dist/nodes/lib/common/errors.js');
 
 const AUTH_ID = 'MACLIENTTEST00000001';
 const AUTH_TOKEN = 'client-SECRET-token-77';

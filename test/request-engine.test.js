@@ -8,7 +8,7 @@ const { RequestEngine } = require('../dist/nodes/lib/limit/request-engine.js');
 const { currentView } = require('../dist/nodes/lib/call/status.js');
 const { acquireAccount, releaseAccount } = require('../dist/nodes/lib/plivo/shared-accounts.js');
 const acquireEngine = (...args) => acquireAccount(...args).engine;
-const { PlivoApiError, NotSentError } = require('../dist/nodes/lib/plivo/errors.js');
+const { PlivoApiError, NotSentError } = require('../dist/nodes/lib/common/errors.js');
 
 const LIMITS = { rateLimit: 1000, rateWindowMs: 1000, concurrency: 3, queueLimit: 100, timeoutMs: 1000 };
 const noLog = () => {};

@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const { helper, AUTH_ID, AUTH_TOKEN, playNode, configNode } = require('./support');
 const { CALL, request, form, webhookHarness } = require('./webhook-support');
-const { withoutUserInfo } = require('../dist/nodes/lib/plivo/url.js');
+const { withoutUserInfo } = require('../dist/nodes/lib/common/url.js');
 const { parseRedisUrl, parseBaseUrl } = require('../dist/nodes/lib/plivo/account.js');
 const { parsePublicUrl } = require('../dist/nodes/lib/webhook/request.js');
 

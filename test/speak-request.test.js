@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const { buildSpeakRequest } = require('../dist/nodes/lib/call/speak-request.js');
 const { SPEAK_LANGUAGES } = require('../dist/nodes/lib/call/speak-languages.js');
-const { InputError } = require('../dist/nodes/lib/plivo/errors.js');
+const { InputError } = require('../dist/nodes/lib/common/errors.js');
 const { SPEAK_VOICES } = require('../sandbox/plivo-sandbox.js');
 
 const UUID = 'eba53b9e-8fbd-45c1-9444-696d2172fbc8';

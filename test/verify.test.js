@@ -19,9 +19,11 @@ describe('the Verify button\'s endpoint', () => {
     await helper.load([configNode, playNode, otherNode], [
       { id: 'cfg', type: 'plivo-config', baseUrl: sandbox.url },
       { id: 'other', type: 'other-service', baseUrl: sandbox.url },
+      { id: 'envcfg', type: 'plivo-config', baseUrl: sandbox.url },
     ], {
       cfg: { authId: sandbox.account.authId, authToken: sandbox.account.authToken },
       other: { authToken: 'other-service-secret' },
+      envcfg: { authId: sandbox.account.authId },
     });
   });
   afterEach(async () => {
@@ -94,9 +96,17 @@ describe('the Verify button\'s endpoint', () => {
       }
     });
 
-    it('is sent to the base URL the deployed account node uses', async () => {
-      process.env.PLIVO_AUTH_TOKEN = sandbox.account.authToken;
+    it('is not sent to a deployed node\'s base URL when that node has a token of its own', async () => {
+      process.env.PLIVO_AUTH_TOKEN = 'env-token-secret';
       const answer = await verify({ id: 'cfg', authId: sandbox.account.authId, authToken: '', baseUrl: sandbox.url });
+      assert.equal(answer.ok, false);
+      assert.match(answer.message, /PLIVO_AUTH_TOKEN.*only to Plivo/);
+      assert.equal(sandbox.requests.length, 0, 'the token went nowhere');
+    });
+
+    it('is sent to the base URL of a deployed account node that itself uses PLIVO_AUTH_TOKEN', async () => {
+      process.env.PLIVO_AUTH_TOKEN = sandbox.account.authToken;
+      const answer = await verify({ id: 'envcfg', authId: sandbox.account.authId, authToken: '', baseUrl: sandbox.url });
       assert.equal(answer.ok, true);
     });
   });

@@ -3,8 +3,8 @@
  * or a typed source) and how it is named in errors, picking a field by precedence, and the
  * fields every call request has (call UUID, legs, loop, mix). No Node-RED here.
  */
-import { InputError } from '../plivo/errors';
-import { text } from '../plivo/messages';
+import { InputError } from '../common/errors';
+import { text } from '../common/messages';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
 const LEGS: readonly Legs[] = ['aleg', 'bleg', 'both'];

@@ -7,9 +7,9 @@
  * read from a typed source (msg, flow, global, env, JSONata) arrives already read, in `typed`,
  * and is validated as a msg.payload value would be, under the name the user gave its source.
  */
-import { InputError } from '../plivo/errors';
-import { text } from '../plivo/messages';
-import { urlOrUndefined } from '../plivo/url';
+import { InputError } from '../common/errors';
+import { text } from '../common/messages';
+import { urlOrUndefined } from '../common/url';
 import {
   choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickCallOptions, pickCallUuid, settingText,
   type CallOptions, type Source, type TypedValues,

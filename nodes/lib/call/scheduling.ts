@@ -2,8 +2,8 @@
  * A call node's place in the account's queue: its priority, and how long a message may wait
  * for a slot (the node's Max wait, else msg.maxWait) before it ends unsent.
  */
-import { InputError } from '../plivo/errors';
-import { text } from '../plivo/messages';
+import { InputError } from '../common/errors';
+import { text } from '../common/messages';
 import { PRIORITIES, type Priority } from '../limit/fair-queue';
 import type { TaskPolicy } from '../limit/engine-types';
 

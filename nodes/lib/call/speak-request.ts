@@ -5,7 +5,7 @@
  * message, a set value wins (the message fields it shadows are reported), a typed source
  * arrives already read. A string msg.payload is the text when the node's Text is blank.
  */
-import { InputError } from '../plivo/errors';
+import { InputError } from '../common/errors';
 import {
   choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickCallOptions, pickCallUuid, settingText,
   type CallOptions, type Source, type TypedValues,

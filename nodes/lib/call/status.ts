@@ -2,7 +2,7 @@
  * What a call node's status shows, as catalog keys: waiting work first (rate
  * limited, queued), otherwise the last outcome. The node translates and throttles.
  */
-import { ConfigError, InputError, NotSentError, PlivoApiError } from '../plivo/errors';
+import { ConfigError, InputError, NotSentError, PlivoApiError } from '../common/errors';
 import type { EngineSnapshot } from '../limit/engine-types';
 import type { Priority } from '../limit/fair-queue';
 

@@ -2,7 +2,7 @@
  * Which of a call node's settings are read from a typed source (Node-RED's typed inputs) and
  * how each source is named in errors. Reading them needs Node-RED and is the node's job.
  */
-import { text } from '../plivo/messages';
+import { text } from '../common/messages';
 
 /** The types read at each message. Any other type (or none, in flows saved before) is a fixed value. */
 const TYPED_SOURCES = new Set(['msg', 'flow', 'global', 'env', 'jsonata']);

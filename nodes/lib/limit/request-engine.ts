@@ -17,8 +17,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { AdaptiveLimit } from './adaptive-limit';
-import { ExpiredError, NotSentError, PlivoApiError } from '../plivo/errors';
-import { text } from '../plivo/messages';
+import { ExpiredError, NotSentError, PlivoApiError } from '../common/errors';
+import { text } from '../common/messages';
 import { FairQueue, type Priority } from './fair-queue';
 import { systemClock, type Attempt, type Clock, type EngineLimits, type EngineSnapshot, type TaskPolicy } from './engine-types';
 import { InFlightLimit } from './in-flight';

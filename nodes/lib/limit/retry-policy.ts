@@ -6,9 +6,8 @@
  * 503 waits for Retry-After when Plivo gives it; other 5xx, resets and timeouts back off
  * exponentially with jitter; these count against `retries`. Any other 4xx is final.
  */
-import { PROXY_REFUSED } from '../plivo/client';
-import { PlivoApiError } from '../plivo/errors';
-import { text } from '../plivo/messages';
+import { PlivoApiError, PROXY_REFUSED } from '../common/errors';
+import { text } from '../common/messages';
 
 const BASE_DELAY_MS = 500;
 const MAX_BACKOFF_MS = 8_000;

@@ -2,13 +2,13 @@
  * The settings of a Plivo account node, resolved and checked: credentials fall back to
  * PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN as Plivo's SDKs do, and the base URL must be http(s).
  */
-import { ConfigError, describe } from './errors';
-import { text as message } from './messages';
-import { urlOrUndefined, withoutUserInfo } from './url';
+import { ConfigError, describe } from '../common/errors';
+import { text as message } from '../common/messages';
+import { urlOrUndefined, withoutUserInfo } from '../common/url';
 import type { EngineLimits, TaskPolicy } from '../limit/engine-types';
 import type { RequestEngine } from '../limit/request-engine';
 import type { WebhookAccount } from '../webhook/request';
-import type { PlivoClient } from './client';
+import type { Account, PlivoClient } from './client';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
 
@@ -46,13 +46,6 @@ export const ENGINE_DEFAULTS = {
 const ENGINE_MINIMUMS: Record<keyof typeof ENGINE_DEFAULTS, number> = {
   rateLimit: 1, rateWindow: 1, concurrency: 1, queueLimit: 1, timeout: 1, retries: 0, rateLimitWait: 0,
 };
-
-export interface Account {
-  /** Origin plus optional path prefix, without a trailing slash. */
-  baseUrl: string;
-  authId: string;
-  authToken: string;
-}
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';

@@ -12,9 +12,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import type { Got, RequestError } from 'got' with { 'resolution-mode': 'import' };
-import type { Account } from './account';
-import { PlivoApiError } from './errors';
-import { text } from './messages';
+import { PlivoApiError, PROXY_REFUSED } from '../common/errors';
+import { text } from '../common/messages';
 import type { ProxyRoute } from './proxy';
 import type { PlayBody } from '../call/play-request';
 import type { SpeakBody } from '../call/speak-request';
@@ -35,6 +34,14 @@ export interface PlivoClientOptions {
 
 let gotModule: Promise<Got> | undefined;
 
+/** The account a client sends as: resolved by account.ts from the node's settings. */
+export interface Account {
+  /** Origin plus optional path prefix, without a trailing slash. */
+  baseUrl: string;
+  authId: string;
+  authToken: string;
+}
+
 /** got 14 is ESM-only: load it once with a real dynamic import (tsc keeps import() under node16). */
 function loadGot(): Promise<Got> {
   gotModule ??= import('got').then((module) => module.got);
@@ -45,8 +52,6 @@ function loadGot(): Promise<Got> {
 const EXPLAINED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'ERR_ABORTED']);
 /** hpagent's error when the proxy answers CONNECT with anything but 200. */
 const PROXY_REFUSAL = /^Bad response: (\d{3})$/;
-/** The code of a proxy refusal (407, 502, ...): retried like a reset. */
-export const PROXY_REFUSED = 'EPROXYREFUSED';
 
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {};

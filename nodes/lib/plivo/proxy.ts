@@ -6,9 +6,9 @@
  * unless `no_proxy` names the host: exactly, as a `.suffix` or `*suffix`, optionally with
  * `:port`; `*` alone means never.
  */
-import { ConfigError } from './errors';
-import { text } from './messages';
-import { urlOrUndefined, withoutUserInfo } from './url';
+import { ConfigError } from '../common/errors';
+import { text } from '../common/messages';
+import { urlOrUndefined, withoutUserInfo } from '../common/url';
 
 /** An `http proxy` config node's settings, as Node-RED's http request node reads them. */
 export interface ProxySettings {

@@ -4,8 +4,8 @@
  * The answer never contains the token.
  */
 import { DEFAULT_BASE_URL, resolveAccount, parseBaseUrl } from './account';
-import { ConfigError, PlivoApiError } from './errors';
-import { text } from './messages';
+import { ConfigError, PlivoApiError } from '../common/errors';
+import { text } from '../common/messages';
 import { PlivoClient } from './client';
 import { proxyFor, type ProxySettings } from './proxy';
 
@@ -41,10 +41,12 @@ export async function verifyAccount(
   let client: PlivoClient | undefined;
   try {
     let authToken = input.authToken;
-    // A blank token falls back to PLIVO_AUTH_TOKEN: that one goes only to Plivo or where the deployed node sends it.
+    // A blank token falls back to PLIVO_AUTH_TOKEN: that one goes only to Plivo, or where the deployed node
+    // itself sends it (its base URL, and only when it has no token of its own).
     if (blank(authToken) && !blank(env.PLIVO_AUTH_TOKEN)) {
       const baseUrl = parseBaseUrl(input.baseUrl);
-      if (baseUrl !== DEFAULT_BASE_URL && (stored === undefined || baseUrl !== parseBaseUrl(stored.baseUrl))) {
+      const deployedUsesEnvToken = stored !== undefined && blank(stored.authToken) && baseUrl === parseBaseUrl(stored.baseUrl);
+      if (baseUrl !== DEFAULT_BASE_URL && !deployedUsesEnvToken) {
         throw new ConfigError(text('env-token-base-url', { baseUrl: DEFAULT_BASE_URL }));
       }
     }

@@ -5,8 +5,8 @@
  * Needs no Node-RED.
  */
 import type { Readable } from 'node:stream';
-import { text } from '../plivo/messages';
-import { urlOrUndefined, withoutUserInfo } from '../plivo/url';
+import { text } from '../common/messages';
+import { urlOrUndefined, withoutUserInfo } from '../common/url';
 import type { ReplayGuard } from './replay-guard';
 import { matchingSignature, parseParams, type WebhookMethod, type WebhookParams } from './signature';
 

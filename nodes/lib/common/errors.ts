@@ -41,6 +41,9 @@ export class InputError extends Error {
   }
 }
 
+/** The code of a proxy refusal (407, 502, ...): the client gives it, the retry policy retries it like a reset. */
+export const PROXY_REFUSED = 'EPROXYREFUSED';
+
 export interface PlivoApiErrorDetails {
   statusCode?: number;
   body?: unknown;
