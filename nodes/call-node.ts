@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ConfigError, ExpiredError, InputError, NotSentError, PlivoApiError } from './lib/common/errors';
+import { ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError } from './lib/common/errors';
 import { text, useTranslator } from './lib/common/messages';
 import type { PlivoResponse } from './lib/plivo/client';
-import type { TypedValues } from './lib/call/fields';
+import { readField, reasonOf, type TypedValues } from './lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
 import { currentView, errorView, type StatusView } from './lib/call/status';
 import { typedSettings, type TypedSetting } from './lib/call/typed-source';
@@ -107,12 +107,21 @@ async function readAllTyped(RED: NodeAPI, node: Node, typed: TypedSetting[], msg
       values[setting.field] = { value: await readTyped(RED, node, setting, msg), where: setting.where };
     } catch (error) {
       // JSONata throws plain objects with a message, not Errors.
-      const message = (error as { message?: unknown } | undefined)?.message;
-      const reason = typeof message === 'string' ? message : String(error);
+      const reason = reasonOf(error);
       throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason });
     }
   }
   return values;
+}
+
+/** A request builder's result; anything it throws that is not an InputError (a Proxy's trap, say) becomes one naming msg.payload. */
+function buildSafely<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError('payload', undefined, 'unreadable', { where: 'msg.payload', reason: reasonOf(error) });
+  }
 }
 
 /** Registers the node type `type`: a call node that sends what `requests` builds. */
@@ -181,18 +190,74 @@ function runCallNode<Def extends CallNodeDef, Request>(
   status.now();
   const unsubscribe = account?.engine.subscribe(() => status.request());
 
-  function fail(msg: NodeMessageInFlow, error: Error, send: Send, done: Done): void {
-    const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
-    if (statusCode !== undefined) msg.statusCode = statusCode;
-    if (error instanceof ExpiredError) expired += 1;
-    settleStatus(errorView(error));
-    if (!errorOutput) {
-      done(error);
-      return;
-    }
-    msg.error = statusCode === undefined ? { message: String(error) } : { message: String(error), statusCode };
-    send([null, msg]);
-    done();
+  /**
+   * Ends a message once, whatever it is: on the output or as an error (Catch or the error
+   * output). A message that cannot take what is written into it (frozen, sealed, read-only,
+   * a setter or getter that throws) ends as an error instead; one that not even the error can
+   * be written into or copied for Catch ends as an error in the log, naming this node.
+   */
+  function ender(msg: NodeMessageInFlow, send: Send, done: Done) {
+    let ended = false;
+    const lastResort = (error: Error, why: unknown) => {
+      try {
+        node.error(text('message-unusable', { error: String(error), reason: reasonOf(why) }));
+      } catch {
+        // Even the log refused: nothing is left to tell.
+      }
+    };
+    const fail = (error: Error): void => {
+      if (ended) return;
+      ended = true;
+      const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
+      if (error instanceof ExpiredError) expired += 1;
+      settleStatus(errorView(error));
+      try {
+        if (statusCode !== undefined) msg.statusCode = statusCode;
+      } catch {
+        // A message that refuses the status code still reaches Catch or the error output without it.
+      }
+      if (errorOutput) {
+        try {
+          msg.error = statusCode === undefined ? { message: String(error) } : { message: String(error), statusCode };
+          sendSafely(send, msg, [null, msg]);
+          done();
+          return;
+        } catch {
+          // The error output cannot take this message: Catch nodes get a copy of it instead.
+        }
+      }
+      try {
+        done(error);
+      } catch (copying) {
+        lastResort(error, copying);
+      }
+    };
+    const succeed = (response: PlivoResponse, view: StatusView): void => {
+      if (ended) return;
+      try {
+        msg.payload = response.body;
+        msg.statusCode = response.statusCode;
+        sendSafely(send, msg, errorOutput ? [msg, null] : msg);
+      } catch (writing) {
+        fail(new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(writing) })));
+        return;
+      }
+      ended = true;
+      settleStatus(view);
+      done();
+    };
+    return { fail, succeed };
+  }
+
+  /**
+   * Node-RED copies a message for every wire after the first, before delivering any: a message
+   * that cannot be copied is found here, before part of it leaves.
+   */
+  function sendSafely(send: Send, msg: NodeMessageInFlow, output: NodeMessage | Array<NodeMessage | null>): void {
+    const port = errorOutput && Array.isArray(output) && output[0] === null ? 1 : 0;
+    const wires = (node as Node & { wires?: unknown[][] }).wires?.[port];
+    if (Array.isArray(wires) && wires.length > 1) RED.util.cloneMessage(msg);
+    send(output);
   }
 
   function requireAccount(): PlivoAccount {
@@ -202,18 +267,20 @@ function runCallNode<Def extends CallNodeDef, Request>(
     return configNode.account();
   }
 
-  function handle(msg: NodeMessageInFlow, values: TypedValues, send: Send, done: Done): void {
+  function handle(msg: NodeMessageInFlow, values: TypedValues, end: ReturnType<typeof ender>): void {
     let built;
     let usable: PlivoAccount;
     let policy;
-    const maxWait = (msg as { maxWait?: unknown }).maxWait;
+    let maxWait: unknown;
     try {
       if (!scheduling) throw schedulingError as InputError;
-      built = requests.build(def, msg.payload, values);
+      maxWait = readField(msg as unknown as Record<string, unknown>, 'maxWait', 'maxWait', 'msg.maxWait');
+      const payload = readField(msg as unknown as Record<string, unknown>, 'payload', 'payload', 'msg.payload');
+      built = buildSafely(() => requests.build(def, payload, values));
       usable = requireAccount();
       policy = taskPolicy(usable.policy.task, scheduling, maxWait);
     } catch (error) {
-      fail(msg, error as Error, send, done);
+      end.fail(error as Error);
       return;
     }
     const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined
@@ -223,29 +290,25 @@ function runCallNode<Def extends CallNodeDef, Request>(
     }
     const { request } = built;
     usable.engine.submit(node, policy, (signal) => requests.send(usable, request, signal)).then(
-      (response) => {
-        msg.payload = response.body;
-        msg.statusCode = response.statusCode;
-        settleStatus(requests.succeeded(request));
-        send(errorOutput ? [msg, null] : msg);
-        done();
-      },
-      (error: Error) => fail(msg, error, send, done),
-    );
+      (response) => end.succeed(response, requests.succeeded(request)),
+      (error: Error) => end.fail(error),
+    ).catch((error: unknown) => end.fail(error instanceof Error ? error : new Error(reasonOf(error))));
   }
 
   /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
   let reading: Promise<void> = Promise.resolve();
 
   node.on('input', (msg, send, done) => {
+    const end = ender(msg, send, done);
     if (typed.length === 0) {
-      handle(msg, {}, send, done);
+      handle(msg, {}, end);
       return;
     }
+    // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
     reading = reading.then(() => readAllTyped(RED, node, typed, msg)).then(
-      (values) => handle(msg, values, send, done),
-      (error: Error) => fail(msg, error, send, done),
-    );
+      (values) => handle(msg, values, end),
+      (error: Error) => end.fail(error),
+    ).catch((error: unknown) => end.fail(error instanceof Error ? error : new Error(reasonOf(error))));
   });
 
   node.on('close', (_removed: boolean, done: () => void) => {

@@ -114,10 +114,28 @@ describe('buildCallRequest', () => {
     it('rejects a comma inside an array item', () => rejects({ call_uuid: UUID, urls: [`${URL_A},x`] }, 'urls', 'comma'));
     it('rejects a non-string array item', () => rejects({ call_uuid: UUID, urls: [URL_A, 7] }, 'urls', 'msg.payload.urls[1]'));
     it('rejects urls that are an object', () => rejects({ call_uuid: UUID, urls: { a: 1 } }, 'urls', '{"a":1}'));
-    for (const length of [0, -5, 2.5, '2.5', 'ten', true, Number.NaN, 1e20]) {
+    for (const length of [0, -5, 2.5, '2.5', 'ten', true, Number.NaN, 1e20, 14_401, 2 ** 53 - 1]) {
       it(`rejects length ${JSON.stringify(length)}`, () =>
-        rejects({ call_uuid: UUID, urls: URL_A, length }, 'length', 'msg.payload.length must be a positive whole number'));
+        rejects({ call_uuid: UUID, urls: URL_A, length }, 'length', 'msg.payload.length must be a whole number of seconds from 1 to 14400'));
     }
+    it('takes length up to 14,400 s, a call\'s longest life', () => {
+      assert.equal(build({ call_uuid: UUID, urls: URL_A, length: 14_400 }).request.body.length, 14_400);
+    });
+    for (const [name, url] of [['NUL', 'https://x.com/a\u0000.mp3'], ['DEL', 'https://x.com/a\u007f.mp3'], ['ESC', 'https://x.com/\u001b[31m.mp3']]) {
+      it(`rejects a URL holding ${name}`, () => rejects({ call_uuid: UUID, urls: url }, 'urls', 'control character'));
+    }
+    it('rejects a URL longer than 2,048 characters, showing only its start', () => {
+      const long = `https://x.com/${'a'.repeat(2100)}.mp3`;
+      rejects({ call_uuid: UUID, urls: long }, 'urls', 'longer than 2048 characters');
+      assert.throws(() => build({ call_uuid: UUID, urls: long }), (error) => error.message.length < 300);
+    });
+    it('takes 100 URLs and refuses 101 (as an array or a list), without listing them', () => {
+      const many = (n) => Array.from({ length: n }, (_, i) => `https://x.com/${i}.mp3`);
+      assert.equal(build({ call_uuid: UUID, urls: many(100) }).request.body.urls.split(',').length, 100);
+      rejects({ call_uuid: UUID, urls: many(101) }, 'urls', 'lists 101 URLs; one Play takes at most 100');
+      rejects({ call_uuid: UUID, urls: many(20_000).join(',') }, 'urls', 'lists 20000 URLs');
+      assert.throws(() => build({ call_uuid: UUID, urls: many(20_000) }), (error) => error.message.length < 300);
+    });
     for (const legs of ['ALEG', 'a', 'a leg', 1]) {
       it(`rejects legs ${JSON.stringify(legs)}`, () => rejects({ call_uuid: UUID, urls: URL_A, legs }, 'legs', JSON.stringify(legs)));
     }

@@ -42,9 +42,26 @@ describe('buildSpeakRequest', () => {
       assert.equal(build({ call_uuid: UUID, text: '  You are caller 3 \n' }).request.body.text, 'You are caller 3');
     });
 
-    it('keeps long text whole: Plivo documents no limit', () => {
-      const text = 'word '.repeat(2000).trim();
+    it('keeps text of up to 3,000 characters whole (Plivo\'s bound for a Polly <Speak>), counting characters, not UTF-16 units', () => {
+      const text = 'word '.repeat(600).trim();
       assert.equal(build({ call_uuid: UUID, text }).request.body.text, text);
+      const emoji = '😀'.repeat(3000);
+      assert.equal(build({ call_uuid: UUID, text: emoji }).request.body.text, emoji);
+    });
+
+    it('refuses text longer than 3,000 characters, saying how long it is, without showing it', () => {
+      for (const text of ['a'.repeat(3001), 'x'.repeat(1_000_000)]) {
+        rejects({ call_uuid: UUID, text }, 'text', `msg.payload.text is ${text.length} characters long; Plivo speaks at most 3000`);
+        assert.throws(() => build({ call_uuid: UUID, text }), (error) => error.message.length < 300);
+      }
+    });
+
+    it('a node setting shadowing a message value that cannot be turned into text: ignored and named, no TypeError', () => {
+      for (const value of [Object.create(null), { toString() { throw new Error('no'); } }]) {
+        const built = build({ call_uuid: UUID, text: value }, { ...FROM_MESSAGE, text: 'Hello' });
+        assert.equal(built.request.body.text, 'Hello');
+        assert.deepEqual(built.ignoredFields, ['msg.payload.text']);
+      }
     });
 
     it('takes CallUUID as Plivo webhooks send it', () => {

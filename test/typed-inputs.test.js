@@ -58,7 +58,7 @@ describe('plivo play typed inputs', () => {
         [{ urls: { value: [URL_A, 'x'], where: 'flow.hold' } }, { call_uuid: CALL },
           'Invalid input: flow.hold[1] is not an absolute http(s) URL (got "x")'],
         [{ length: { value: 'ten', where: 'env.LENGTH' } }, { call_uuid: CALL, urls: URL_A },
-          'Invalid input: env.LENGTH must be a positive whole number of seconds (got "ten")'],
+          'Invalid input: env.LENGTH must be a whole number of seconds from 1 to 14400 (a call lasts at most 4 hours) (got "ten")'],
         [{ loop: { value: 'yes', where: 'global.loop' } }, { call_uuid: CALL, urls: URL_A },
           'Invalid input: global.loop must be true or false (got "yes")'],
         [{ legs: { value: 3, where: 'the JSONata expression 1 + 2' } }, { call_uuid: CALL, urls: URL_A },

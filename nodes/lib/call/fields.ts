@@ -3,7 +3,7 @@
  * or a typed source) and how it is named in errors, picking a field by precedence, and the
  * fields every call request has (call UUID, legs, loop, mix). No Node-RED here.
  */
-import { InputError } from '../common/errors';
+import { formatValue, InputError } from '../common/errors';
 import { text } from '../common/messages';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
@@ -51,6 +51,30 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function settingText(value: unknown): string {
   return value === undefined || value === null ? '' : String(value).trim();
+}
+
+/** `value` as text, or undefined when it cannot be turned into text (a null-prototype object, a throwing toString). */
+export function textOrUndefined(value: unknown): string | undefined {
+  try {
+    return String(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason an error gives, whatever was thrown. */
+export function reasonOf(error: unknown): string {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : textOrUndefined(error) ?? Object.prototype.toString.call(error);
+}
+
+/** `record[key]`; a getter that throws is an error naming `where`, not whatever it threw. */
+export function readField(record: Record<string, unknown>, key: string, field: string, where: string): unknown {
+  try {
+    return record[key];
+  } catch (error) {
+    throw new InputError(field, undefined, 'unreadable', { where, reason: reasonOf(error) });
+  }
 }
 
 function parseCallUuid(value: unknown, source: Source): string {
@@ -107,9 +131,10 @@ export function pick(
     }
     return { value, source: { field, node: false, where } };
   }
-  const messageValue = payload[messageKey];
+  const messageValue = readField(payload, messageKey, field, `msg.payload.${messageKey}`);
   if (setting !== '') {
-    if (!isAbsent(messageValue) && String(messageValue).trim() !== setting) {
+    // A value that cannot be turned into text is not the setting either: it is ignored, and the warning names it.
+    if (!isAbsent(messageValue) && textOrUndefined(messageValue)?.trim() !== setting) {
       ignored.push(`msg.payload.${messageKey}`);
     }
     return { value: setting, source: fromNode(field) };
@@ -122,10 +147,10 @@ export function pick(
 
 /** The message's call UUID key: Plivo's API name, or the webhooks' CallUUID. */
 function callUuidKey(payload: Record<string, unknown>): string {
-  const snake = payload.call_uuid;
-  const webhook = payload.CallUUID;
+  const snake = readField(payload, 'call_uuid', 'call_uuid', 'msg.payload.call_uuid');
+  const webhook = readField(payload, 'CallUUID', 'call_uuid', 'msg.payload.CallUUID');
   if (!isAbsent(snake) && !isAbsent(webhook) && snake !== webhook) {
-    throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: String(snake), second: String(webhook) });
+    throw new InputError('call_uuid', snake, 'call-uuid-conflict', { first: formatValue(snake), second: formatValue(webhook) });
   }
   return isAbsent(snake) && !isAbsent(webhook) ? 'CallUUID' : 'call_uuid';
 }

@@ -49,6 +49,16 @@ export interface BuiltCallRequest {
 }
 
 const WHOLE_NUMBER = /^[0-9]+$/;
+/**
+ * Bounds Plivo does not document for Play, set so that no message can send an absurd request:
+ * a call lasts at most 4 hours (Plivo's Make a call `time_limit`, 14,400 s), so no play can be
+ * longer; 100 files and 2,048 characters a URL are far past any real playlist or audio URL.
+ */
+export const MAX_LENGTH_SECONDS = 14_400;
+export const MAX_URLS = 100;
+export const MAX_URL_CHARACTERS = 2_048;
+/** Whitespace and control characters (NUL, DEL, ...) never belong in a URL Plivo fetches. */
+const NOT_IN_URL = /[\s\u0000-\u001f\u007f]/;
 
 /** `position` is "[2]" for an array item, " (item 2)" for a list item, "" for a single URL. */
 function parseUrl(value: unknown, source: Source, position: string): string {
@@ -57,6 +67,8 @@ function parseUrl(value: unknown, source: Source, position: string): string {
   const url = value.trim();
   if (url === '') throw fail('url-empty');
   if (/\s/.test(url)) throw fail('url-whitespace');
+  if (NOT_IN_URL.test(url)) throw fail('url-control');
+  if (url.length > MAX_URL_CHARACTERS) throw new InputError(source.field, `${url.slice(0, 40)}...`, 'url-too-long', { where: `${label(source)}${position}`, max: MAX_URL_CHARACTERS });
   const parsed = urlOrUndefined(url);
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
     throw fail('url-invalid');
@@ -69,6 +81,8 @@ function parseUrls(value: unknown, source: Source): string {
   if (isAbsent(value) || (Array.isArray(value) && value.length === 0)) {
     throw new InputError(source.field, value, 'urls-missing');
   }
+  const count = Array.isArray(value) ? value.length : typeof value === 'string' ? value.split(',').length : 0;
+  if (count > MAX_URLS) throw new InputError(source.field, undefined, 'urls-too-many', { where: label(source), count, max: MAX_URLS });
   if (Array.isArray(value)) {
     return value.map((item, index) => {
       const url = parseUrl(item, source, `[${index}]`);
@@ -95,8 +109,8 @@ function parseLength(value: unknown, source: Source): number {
   } else if (typeof value === 'string' && WHOLE_NUMBER.test(value.trim())) {
     seconds = Number(value.trim());
   }
-  if (!Number.isSafeInteger(seconds) || seconds < 1) {
-    throw new InputError(source.field, value, 'length-invalid', { where: label(source) });
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_LENGTH_SECONDS) {
+    throw new InputError(source.field, value, 'length-invalid', { where: label(source), max: MAX_LENGTH_SECONDS });
   }
   return seconds;
 }

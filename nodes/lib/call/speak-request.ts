@@ -51,7 +51,13 @@ export interface BuiltSpeakRequest {
 const parseAction = choiceParser(ACTIONS, 'speak-action-invalid');
 const parseVoice = choiceParser(VOICES, 'voice-invalid');
 
-/** Text as given (numbers too: "4711"), trimmed; Plivo documents no length limit, so none is set here. */
+/**
+ * The most text one Speak carries: Plivo's SSML page gives 3,000 characters for a Polly `<Speak>`
+ * (https://www.plivo.com/docs/voice/concepts/ssml), the voices this node uses; the API page gives none.
+ */
+export const MAX_TEXT_CHARACTERS = 3_000;
+
+/** Text as given (numbers too: "4711"), trimmed, at most MAX_TEXT_CHARACTERS. */
 function parseText(value: unknown, source: Source): string {
   if (isAbsent(value)) throw new InputError(source.field, undefined, 'text-missing');
   if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
@@ -59,6 +65,11 @@ function parseText(value: unknown, source: Source): string {
   }
   const text = String(value).trim();
   if (text === '') throw new InputError(source.field, value, 'text-empty', { where: label(source) });
+  // Characters as Plivo counts them (code points), counted only when the code units could be too many.
+  const count = text.length > MAX_TEXT_CHARACTERS ? [...text].length : text.length;
+  if (count > MAX_TEXT_CHARACTERS) {
+    throw new InputError(source.field, undefined, 'text-too-long', { where: label(source), count, max: MAX_TEXT_CHARACTERS });
+  }
   return text;
 }
 

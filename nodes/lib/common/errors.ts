@@ -94,6 +94,14 @@ export class ExpiredError extends NotSentError {
   }
 }
 
+/** Plivo answered, but its answer could not be written into the message the node was given. */
+export class OutcomeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = text('names.outcome');
+  }
+}
+
 /** A problem with the account (config) node itself: missing credentials, bad base URL. */
 export class ConfigError extends Error {
   constructor(message: string) {
