@@ -10,7 +10,8 @@ import { StatusThrottle } from './lib/status-throttle';
 import {
   checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, routePath, signatureHeaders, WarningLimiter, type WebhookAccount,
 } from './lib/webhook/request';
-import { bodyOf, headerOf, refusalAnswer, type RefusalReason } from './lib/webhook/http';
+import { bodyOf, headerOf, refusalAnswer, type RefusalReason, type WebhookBody } from './lib/webhook/http';
+import { stepPastEditor } from './webhook-front-door';
 import type { WebhookMethod } from './lib/webhook/signature';
 
 interface PlivoWebhookDef extends NodeDef {
@@ -19,6 +20,27 @@ interface PlivoWebhookDef extends NodeDef {
   method?: string;
   publicUrl?: string;
   answerXml?: string;
+}
+
+/** Bodies one webhook node reads at once at most: Plivo's arrive in milliseconds, a few at a time. */
+const MAX_READING = 64;
+
+/** Routes the editor's app sits in front of, told in one warning per deploy (the nodes of a deploy start together). */
+const editorInFront = { routes: new Set<string>(), steppedPast: true, scheduled: false };
+
+function warnEditorInFront(RED: NodeAPI, route: string, steppedPast: boolean): void {
+  editorInFront.routes.add(route);
+  editorInFront.steppedPast &&= steppedPast;
+  if (editorInFront.scheduled) return;
+  editorInFront.scheduled = true;
+  setImmediate(() => {
+    const routes = [...editorInFront.routes].join(', ');
+    const key = editorInFront.steppedPast ? 'editor-in-front' : 'editor-in-front-unavoidable';
+    RED.log.warn(`[plivo-webhook] ${RED._(`plivo-webhook.errors.${key}`, { routes, root: String(RED.settings.httpAdminRoot) })}`);
+    editorInFront.routes.clear();
+    editorInFront.steppedPast = true;
+    editorInFront.scheduled = false;
+  });
 }
 
 export default function register(RED: NodeAPI): void {
@@ -69,6 +91,9 @@ export default function register(RED: NodeAPI): void {
       res.set('Connection', 'close').status(code).type('text/plain').send(word);
     };
 
+    /** Bodies being read for this node now: past MAX_READING, a request is refused before its body is touched. */
+    let reading = 0;
+
     const handle = async (req: Request, res: Response) => {
       let account: WebhookAccount;
       try {
@@ -91,14 +116,28 @@ export default function register(RED: NodeAPI): void {
       }
       // A body announced as too large is refused before a byte of it is read.
       const announced = Number(req.headers['content-length'] ?? 0);
-      const body = method === 'GET' ? '' : announced > MAX_BODY_BYTES ? undefined : await bodyOf(req);
-      if (body === undefined) {
+      if (method === 'POST' && announced > MAX_BODY_BYTES) {
         refuse(res, 'body-too-large');
         return;
       }
-      const check = await checkWebhook({ method, url, headers, body }, account, Date.now());
+      if (method === 'POST' && reading >= MAX_READING) {
+        refuse(res, 'busy');
+        return;
+      }
+      reading += method === 'POST' ? 1 : 0;
+      let read: WebhookBody;
+      try {
+        read = method === 'GET' ? { body: '', parsedElsewhere: false } : await bodyOf(req);
+      } finally {
+        reading -= method === 'POST' ? 1 : 0;
+      }
+      if ('reason' in read) {
+        refuse(res, read.reason);
+        return;
+      }
+      const check = await checkWebhook({ method, url, headers, body: read.body }, account, Date.now());
       if ('reason' in check) {
-        refuse(res, check.reason);
+        refuse(res, check.reason === 'bad-signature' && read.parsedElsewhere ? 'bad-signature-parsed' : check.reason);
         return;
       }
       counts.accepted += 1;
@@ -116,9 +155,12 @@ export default function register(RED: NodeAPI): void {
     const before = typeof middleware === 'function' || Array.isArray(middleware) ? [middleware].flat() : [];
     const routeOn = method === 'GET' ? RED.httpNode.get.bind(RED.httpNode) : RED.httpNode.post.bind(RED.httpNode);
     routeOn(path, ...before, handler);
+    const frontDoor = stepPastEditor(RED, method, route);
+    if (frontDoor) warnEditorInFront(RED, route, frontDoor.steppedPast);
 
     node.on('close', () => {
       status.stop();
+      frontDoor?.release();
       const stack = (RED.httpNode as unknown as { _router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } })._router.stack;
       for (let i = stack.length - 1; i >= 0; i -= 1) {
         const layer = stack[i].route;

@@ -8,7 +8,9 @@ import type { Readable } from 'node:stream';
 import { text } from '../common/messages';
 import { urlOrUndefined, withoutUserInfo } from '../common/url';
 import type { ReplayGuard } from './replay-guard';
-import { matchingSignature, parseParams, type WebhookMethod, type WebhookParams } from './signature';
+import {
+  matchingSignature, MAX_PARAMETERS, parameterCount, parseParams, readsAsGetQuery, type WebhookMethod, type WebhookParams,
+} from './signature';
 
 /** Plivo's call webhooks are a few kilobytes; anything near this is not Plivo. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -22,7 +24,8 @@ const MAX_SIGNATURES = 8;
 const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::([0-9]{1,5}))?$/;
 
 export type RejectReason =
-  | 'no-signature' | 'malformed-signature' | 'bad-host' | 'bad-scheme' | 'body-too-large' | 'no-parameters' | 'bad-signature' | 'replayed';
+  | 'no-signature' | 'malformed-signature' | 'bad-host' | 'bad-scheme' | 'body-too-large' | 'body-timeout' | 'busy'
+  | 'too-many-parameters' | 'no-parameters' | 'get-text' | 'bad-signature' | 'replayed';
 
 export type Refusal = { reason: RejectReason };
 
@@ -99,9 +102,15 @@ export interface WebhookAccount {
 
 /** The request's parameters when Plivo signed it for this URL and it was not seen before. */
 export async function checkWebhook(request: SignedRequest, account: WebhookAccount, now: number): Promise<{ params: WebhookParams } | Refusal> {
+  // Counted before anything is parsed, sorted or hashed: a flood of names costs no more than a few.
+  const queryAt = request.url.indexOf('?');
+  const query = queryAt === -1 ? '' : request.url.slice(queryAt + 1);
+  if (parameterCount(request.body) + parameterCount(query) > MAX_PARAMETERS) return { reason: 'too-many-parameters' };
   const postParams = request.method === 'POST' ? parseParams(request.body) : {};
   // Without POST parameters Plivo's scheme signs the URL alone, as for GET: a GET's signature must not pass as a POST.
   if (request.method === 'POST' && Object.keys(postParams).length === 0) return { reason: 'no-parameters' };
+  // Nor may a GET's text moved into one parameter's value.
+  if (request.method === 'POST' && query === '' && readsAsGetQuery(postParams)) return { reason: 'get-text' };
   const { candidates, nonce } = request.headers;
   const matched = matchingSignature(account.authToken, request.method, request.url, postParams, nonce, candidates);
   if (matched === undefined) return { reason: 'bad-signature' };
@@ -109,36 +118,51 @@ export async function checkWebhook(request: SignedRequest, account: WebhookAccou
   return { params: request.method === 'POST' ? postParams : parseParams(new URL(request.url).search) };
 }
 
+/** A body Plivo sends arrives in milliseconds; one still coming after this is refused and its connection closed. */
+export const BODY_DEADLINE_MS = 5_000;
+
+export type BodyRead = { body: string } | { reason: 'body-too-large' | 'body-timeout' };
+
 /**
- * Reads a request body as text; undefined as soon as it is longer than `limit` bytes, without
- * reading on (the caller answers and closes the connection).
+ * Reads a request body as text; stops reading (and leaves the caller to answer and close the
+ * connection) as soon as it is longer than `limit` bytes or still unfinished after `deadlineMs`.
  */
-export function readBody(stream: Readable, limit = MAX_BODY_BYTES): Promise<string | undefined> {
+export function readBody(stream: Readable, limit = MAX_BODY_BYTES, deadlineMs = BODY_DEADLINE_MS): Promise<BodyRead> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
-    const onData = (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > limit) {
-        stream.off('data', onData);
-        stream.off('end', onEnd);
-        stream.pause();
-        resolve(undefined);
+    const stop = (result: BodyRead | Error) => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', stop);
+      if (result instanceof Error) {
+        reject(result);
         return;
       }
-      chunks.push(chunk);
+      if ('reason' in result) stream.pause();
+      resolve(result);
     };
-    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    const onData = (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limit) stop({ reason: 'body-too-large' });
+      else chunks.push(chunk);
+    };
+    const onEnd = () => stop({ body: Buffer.concat(chunks).toString('utf8') });
+    const timer = setTimeout(() => stop({ reason: 'body-timeout' }), deadlineMs);
     stream.on('data', onData);
     stream.once('end', onEnd);
-    stream.once('error', reject);
+    stream.once('error', stop);
   });
 }
 
 /** `msg.payload`: each parameter as a string, or an array of strings when given more than once. */
 export function payloadOf(params: WebhookParams): Record<string, string | string[]> {
   const payload: Record<string, string | string[]> = {};
-  for (const [name, values] of Object.entries(params)) payload[name] = values.length === 1 ? values[0] : values;
+  for (const [name, values] of Object.entries(params)) {
+    // Defined, not assigned: a parameter named __proto__ is a field like any other, never the object's prototype.
+    Object.defineProperty(payload, name, { value: values.length === 1 ? values[0] : values, enumerable: true, writable: true, configurable: true });
+  }
   return payload;
 }
 

@@ -17,6 +17,16 @@ export type WebhookParams = Record<string, string[]>;
 
 export type WebhookMethod = 'GET' | 'POST';
 
+/** Plivo sends a few dozen parameters; more than this is refused before any is parsed, sorted or hashed. */
+export const MAX_PARAMETERS = 200;
+
+/** The number of parameters `text` holds at most (its `&`-separated pieces), counted without parsing. */
+export function parameterCount(text: string): number {
+  let count = text === '' ? 0 : 1;
+  for (let at = text.indexOf('&'); at !== -1; at = text.indexOf('&', at + 1)) count += 1;
+  return count;
+}
+
 /** Parses a query string or a form body the way Plivo's SDKs do (`+` is a space). */
 export function parseParams(text: string): WebhookParams {
   const params: WebhookParams = Object.create(null);
@@ -34,6 +44,21 @@ function sortedPostString(params: WebhookParams): string {
   return Object.keys(params).sort()
     .flatMap((name) => [...params[name]].sort().map((value) => `${name}${value}`))
     .join('');
+}
+
+/** A plain parameter name, as Plivo's are. */
+const PLAIN_NAME = /^[A-Za-z0-9_.-]+=/;
+
+/**
+ * True when POST parameters run together read as a sorted query of two or more plain
+ * `name=value` pairs: the text Plivo signs for a GET to the same URL (its callbacks always carry
+ * several parameters). Such a POST (one parameter `CallUUID` holding `=<uuid>&From=...`, say)
+ * can only be a GET's signature moved into a body; Plivo's own POSTs never run together so.
+ */
+export function readsAsGetQuery(postParams: WebhookParams): boolean {
+  const text = sortedPostString(postParams);
+  if (!text.includes('&') || !text.includes('=')) return false;
+  return text.split('&').every((piece) => PLAIN_NAME.test(piece)) && sortedQuery(parseParams(text)) === text;
 }
 
 /** The text Plivo signs for a request to `url` (scheme, host, path and query) with these POST parameters. */
