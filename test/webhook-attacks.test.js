@@ -4,54 +4,12 @@
  * attack, and fails without the defence it names.
  */
 const assert = require('node:assert/strict');
-const net = require('node:net');
 const { helper, AUTH_TOKEN } = require('./support');
 const { plivoSignature } = require('../sandbox/plivo-sandbox.js');
-const { CALL, PATH, request, form, settle, waitFor, webhookHarness } = require('./webhook-support');
+const { CALL, PATH, request, form, settle, waitFor, webhookHarness, pushBody } = require('./webhook-support');
 
 /** The last status with a text: the counts key and its parameters (see webhook-support.js). */
 const lastCount = (statuses) => statuses.filter((status) => status.text).at(-1);
-
-/**
- * Opens a raw connection, sends `head`, then up to `limit` bytes of body in 64 KB pieces as
- * fast as the server takes them. Resolves with the bytes the server let through before it
- * closed the connection, and what it answered.
- */
-function pushBody(port, head, limit, { chunked = false } = {}) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let written = 0;
-    let answer = '';
-    let finished = false;
-    const piece = Buffer.alloc(64 * 1024, 'a');
-    const framed = chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      socket.destroy();
-      resolve({ written, answer });
-    };
-    socket.on('data', (chunk) => {
-      answer += chunk.toString('latin1');
-    });
-    socket.on('error', finish);
-    socket.on('close', finish);
-    const pump = () => {
-      while (!finished && written < limit) {
-        written += piece.length;
-        if (!socket.write(framed)) {
-          socket.once('drain', pump);
-          return;
-        }
-      }
-      if (written >= limit) setTimeout(finish, 200);
-    };
-    socket.on('connect', () => {
-      socket.write(head);
-      pump();
-    });
-  });
-}
 
 describe('plivo webhook under attack', function () {
   this.timeout(30_000);

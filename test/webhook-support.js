@@ -5,6 +5,7 @@
  * requests whose every header and byte is as given.
  */
 const http = require('node:http');
+const net = require('node:net');
 const { helper, configNode, AUTH_ID, AUTH_TOKEN } = require('./support');
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
 const { plivoSignature } = require('../sandbox/plivo-sandbox.js');
@@ -110,4 +111,46 @@ function webhookHarness() {
   return { port: () => port, app: () => nodeApp, load, signed, localUrl };
 }
 
-module.exports = { CALL, PATH, request, form, settle, waitFor, webhookHarness };
+/**
+ * Opens a raw connection, sends `head`, then up to `limit` bytes of body in 64 KB pieces as
+ * fast as the server takes them. Resolves with the bytes the server let through before it
+ * closed the connection, and what it answered ('' when its close, with body bytes unread, reset
+ * the connection before the answer arrived: TCP's rule, not the server's choice).
+ */
+function pushBody(port, head, limit, { chunked = false } = {}) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let written = 0;
+    let answer = '';
+    let finished = false;
+    const piece = Buffer.alloc(64 * 1024, 'a');
+    const framed = chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      socket.destroy();
+      resolve({ written, answer });
+    };
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', finish);
+    socket.on('close', finish);
+    const pump = () => {
+      while (!finished && written < limit) {
+        written += piece.length;
+        if (!socket.write(framed)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+      if (written >= limit) setTimeout(finish, 200);
+    };
+    socket.on('connect', () => {
+      socket.write(head);
+      pump();
+    });
+  });
+}
+
+module.exports = { CALL, PATH, request, form, settle, waitFor, webhookHarness, pushBody };

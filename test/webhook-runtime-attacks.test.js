@@ -1,0 +1,143 @@
+'use strict';
+/**
+ * plivo webhook under attack in a real Node-RED, once in Node-RED's default setup (the editor's
+ * 5 MB JSON and form parsers in front of every path) and once in a tidy one: each test is one
+ * attack and fails without the defence it names, in both.
+ */
+const assert = require('node:assert/strict');
+const net = require('node:net');
+const { plivoSignature } = require('../sandbox/plivo-sandbox.js');
+const { CALL, PATH, request, form, pushBody, settle } = require('./webhook-support');
+const { SETUPS, ACCOUNT, startWebhookRuntime } = require('./webhook-runtime');
+
+const MB = 1024 * 1024;
+
+for (const setup of SETUPS) {
+  describe(`plivo webhook under attack in ${setup.name}`, function () {
+    this.timeout(60_000);
+    let runtime;
+    let port;
+    before(async () => {
+      runtime = await startWebhookRuntime(setup.settings);
+      port = runtime.port;
+    });
+    after(() => runtime?.stop());
+    beforeEach(() => runtime.state());
+
+    const url = () => `http://127.0.0.1:${port}${PATH}`;
+    const signed = (params, { nonce = `${Date.now()}${Math.floor(Math.random() * 1e9)}`, method = 'POST', signedUrl = url() } = {}) => ({
+      'x-plivo-signature-v3': plivoSignature(ACCOUNT.authToken, method, signedUrl, params, nonce),
+      'x-plivo-signature-v3-nonce': nonce,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    const headLines = (headers) => Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+
+    it(setup.settings.httpAdminRoot ? 'the editor is not in front: no warning about it' : 'the editor in front of the route is told once, with the fix', () => {
+      const told = runtime.output.match(/the editor \(httpAdminRoot \/\) is served on the paths of \/plivo\/answer/g) ?? [];
+      if (setup.settings.httpAdminRoot) assert.equal(told.length, 0);
+      else {
+        assert.equal(told.length, 1, runtime.output);
+        assert.match(runtime.output, /Set httpAdminRoot in settings\.js \(for example '\/admin'\)/);
+      }
+    });
+
+    it('Plivo\'s signed request passes, and the editor still answers where it is served', async () => {
+      assert.equal((await request(port, { headers: signed(CALL), body: form(CALL) })).status, 200);
+      assert.equal((await runtime.state()).received.length, 1);
+      const editor = await fetch(`http://127.0.0.1:${port}${setup.settings.httpAdminRoot ?? ''}/settings`);
+      assert.equal(editor.status, 200);
+    });
+
+    it('signed parameter names with brackets (Digits[0], X[tag]) are checked as Plivo sent them, not as a parser rebuilt them', async () => {
+      const params = { ...CALL, 'Digits[0]': '1', 'X[tag]': 'a', 'Y[a][b]': 'c' };
+      const answer = await request(port, { headers: signed(params), body: form(params) });
+      assert.equal(answer.status, 200);
+      const [received] = (await runtime.state()).received;
+      assert.equal(received.payload['Digits[0]'], '1');
+      assert.equal(received.payload['Y[a][b]'], 'c');
+    });
+
+    it('a signed POST announcing 50 MB: 413 in plain text before its body is read', async () => {
+      const head = `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headLines(signed(CALL))}Content-Length: ${50 * MB}\r\n\r\n`;
+      const { written, answer } = await pushBody(port, head, 50 * MB);
+      if (answer !== '') assert.match(answer, /^HTTP\/1\.1 413 [^]*\r\n\r\nPayload Too Large$/, 'a word, not an HTML stack page');
+      assert.ok(written < 16 * MB, `the server took ${Math.round(written / MB)} MB before closing`);
+    });
+
+    it('an unsigned 4.9 MB form: 403 before a byte of it is parsed', async () => {
+      const head = `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Math.round(4.9 * MB)}\r\n\r\n`;
+      const { written, answer } = await pushBody(port, head, Math.round(4.9 * MB));
+      if (answer !== '') assert.match(answer, /^HTTP\/1\.1 403/);
+      assert.ok(written < 4.9 * MB, 'refused before the body was all sent');
+    });
+
+    it('an unfinished chunked body: 408 once the body deadline passes, and the connection closed', async () => {
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => { answer += chunk; });
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.write(`POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headLines(signed(CALL))}Transfer-Encoding: chunked\r\n\r\n5\r\nCallU\r\n`);
+      const began = Date.now();
+      await Promise.race([closed, settle(15_000)]);
+      const took = Date.now() - began;
+      socket.destroy();
+      assert.match(answer, /^HTTP\/1\.1 408/);
+      assert.ok(took >= 4_000 && took < 8_000, `closed after ${took} ms`);
+    });
+
+    it('100 stalled bodies at once: at most 64 held, the rest refused at once (503), all closed by the deadline', async () => {
+      const body = form(CALL);
+      const sockets = await Promise.all(Array.from({ length: 100 }, () => new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headLines(signed(CALL))}Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+          resolve(socket);
+        });
+        socket.answer = '';
+        socket.on('data', (chunk) => { socket.answer += chunk; });
+        socket.ended = new Promise((done) => socket.on('close', done));
+        socket.on('error', () => undefined);
+      })));
+      await settle(1_000);
+      const busy = sockets.filter((socket) => /^HTTP\/1\.1 503/.test(socket.answer)).length;
+      assert.equal(busy, 36, `${busy} refused at once`);
+      await Promise.race([Promise.all(sockets.map((socket) => socket.ended)), settle(10_000)]);
+      const timedOut = sockets.filter((socket) => /^HTTP\/1\.1 408/.test(socket.answer)).length;
+      assert.equal(timedOut, 64);
+      sockets.forEach((socket) => socket.destroy());
+      assert.equal((await request(port, { headers: signed(CALL), body: form(CALL) })).status, 200, 'Plivo still gets through');
+    });
+
+    it('a forged signature with 9,000 parameter names: 413 before they are parsed, sorted or hashed', async () => {
+      const names = Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`p${i}`, '']));
+      const answer = await request(port, { headers: signed(CALL), body: form(names) });
+      assert.equal(answer.status, 413);
+      const few = { ...CALL, ...Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`p${i}`, 'x'])) };
+      assert.equal((await request(port, { headers: signed(few), body: form(few) })).status, 200, '150 signed parameters pass');
+    });
+
+    it('a GET\'s signature with its query moved into one POST parameter: 403', async () => {
+      const query = { CallUUID: CALL.CallUUID, From: '14155550100', To: '14155550111' };
+      const getText = Object.keys(query).sort().map((name) => `${name}=${query[name]}`).join('&');
+      const nonce = `${Date.now()}1`;
+      const getSignature = plivoSignature(ACCOUNT.authToken, 'GET', `${url()}?${getText}`, {}, nonce);
+      const moved = { CallUUID: getText.slice('CallUUID'.length) };
+      const headers = { 'x-plivo-signature-v3': getSignature, 'x-plivo-signature-v3-nonce': nonce, 'content-type': 'application/x-www-form-urlencoded' };
+      assert.equal(plivoSignature(ACCOUNT.authToken, 'POST', url(), moved, nonce), getSignature, 'the texts are the same');
+      assert.equal((await request(port, { headers, body: form(moved) })).status, 403);
+      assert.equal((await runtime.state()).received.length, 0);
+    });
+
+    it('signed parameters named __proto__ are a field of msg.payload, never its prototype', async () => {
+      const pairs = [['__proto__', 'evil'], ['__proto__', 'worse'], ...Object.entries(CALL)];
+      const body = new URLSearchParams(pairs).toString();
+      const params = Object.fromEntries(Object.entries(CALL));
+      Object.defineProperty(params, '__proto__', { value: ['evil', 'worse'], enumerable: true });
+      const answer = await request(port, { headers: signed(params), body });
+      assert.equal(answer.status, 200);
+      const [received] = (await runtime.state()).received;
+      assert.equal(received.proto, '[object Object]', 'the prototype is still a plain object\'s');
+      assert.equal(received.ownProto, true, '__proto__ is an own field');
+      assert.equal(received.payload.CallUUID, CALL.CallUUID);
+    });
+  });
+}
