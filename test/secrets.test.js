@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const { helper, AUTH_ID, AUTH_TOKEN, playNode, configNode } = require('./support');
 const { CALL, request, form, webhookHarness } = require('./webhook-support');
-const { withoutUserInfo } = require('../dist/nodes/lib/common/url.js');
+const { urlSafeToShow } = require('../dist/nodes/lib/common/url.js');
 const { parseRedisUrl, parseBaseUrl } = require('../dist/nodes/lib/plivo/account.js');
 const { parsePublicUrl } = require('../dist/nodes/lib/webhook/request.js');
 
@@ -28,8 +28,10 @@ function forms(password) {
 /** URL settings carrying the password: invalid (bad port, a `/` in the password) and valid. */
 function urlsWith(password) {
   return {
-    redis: [`redis://:${password}@127.0.0.1:99999/0`, `redis://${password}:${password}@127.0.0.1:6379/0`, `redis://:pa/${password}@127.0.0.1:99999`],
-    base: [`https://user:${password}@api.example.com:99999`, `https://user:${password}@api.example.com`],
+    redis: [`redis://:${password}@127.0.0.1:99999/0`, `redis://${password}:${password}@127.0.0.1:6379/0`, `redis://:pa/${password}@127.0.0.1:99999`,
+      // ioredis reads a password from the query too.
+      `redis://127.0.0.1:6379/0?password=${password}`, `redis://127.0.0.1:6379/0?db=1&password=${password}#x`],
+    base: [`https://user:${password}@api.example.com:99999`, `https://user:${password}@api.example.com`, `https://api.example.com/?token=${password}`],
     public: [`https://user:${password}@flows.example.com`, `https://user:${password}@flows.example.com:99999`],
   };
 }
@@ -45,9 +47,11 @@ function assertClean(texts, password, where) {
 describe('URL passwords never show', function () {
   this.timeout(20_000);
 
-  it('withoutUserInfo and every URL parser: the password goes, the rest stays', () => {
-    assert.equal(withoutUserInfo('redis://:p@ss@host:99999/0'), 'redis://***@host:99999/0');
-    assert.equal(withoutUserInfo('https://api.plivo.com'), 'https://api.plivo.com');
+  it('urlSafeToShow and every URL parser: the password goes, the rest stays', () => {
+    assert.equal(urlSafeToShow('redis://:p@ss@host:99999/0'), 'redis://***@host:99999/0');
+    assert.equal(urlSafeToShow('https://api.plivo.com'), 'https://api.plivo.com');
+    assert.equal(urlSafeToShow('redis://host:6379/0?password=SECRET&db=1#frag'), 'redis://host:6379/0?password=***&db=***#***');
+    assert.equal(urlSafeToShow('redis://host/0?password=p@ss'), 'redis://host/0?password=***', 'an @ in the query does not move the cut');
     for (const password of PASSWORDS) {
       const urls = urlsWith(password);
       const failures = [

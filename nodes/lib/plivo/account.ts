@@ -4,7 +4,7 @@
  */
 import { ConfigError, describe } from '../common/errors';
 import { text as message } from '../common/messages';
-import { urlOrUndefined, withoutUserInfo } from '../common/url';
+import { urlOrUndefined, urlSafeToShow } from '../common/url';
 import type { EngineLimits, TaskPolicy } from '../limit/engine-types';
 import type { RequestEngine } from '../limit/request-engine';
 import type { WebhookAccount } from '../webhook/request';
@@ -67,7 +67,7 @@ export function parseBaseUrl(value: unknown): string {
   const raw = text(value) || DEFAULT_BASE_URL;
   const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError(describe('base-url-invalid', {}, withoutUserInfo(raw)));
+    throw new ConfigError(describe('base-url-invalid', {}, urlSafeToShow(raw)));
   }
   if (url.username || url.password) {
     throw new ConfigError(message('base-url-credentials'));
@@ -114,7 +114,7 @@ export function parseRedisUrl(value: unknown): string | undefined {
   const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.search || url.hash
     || !/^\/?([0-9]+)?$/.test(url.pathname)) {
-    throw new ConfigError(describe('redis-url-invalid', {}, withoutUserInfo(raw)));
+    throw new ConfigError(describe('redis-url-invalid', {}, urlSafeToShow(raw)));
   }
   if (url.password) {
     throw new ConfigError(message('redis-url-password'));

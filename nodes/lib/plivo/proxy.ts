@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../common/errors';
 import { text } from '../common/messages';
-import { urlOrUndefined, withoutUserInfo } from '../common/url';
+import { urlOrUndefined, urlSafeToShow } from '../common/url';
 
 /** An `http proxy` config node's settings, as Node-RED's http request node reads them. */
 export interface ProxySettings {
@@ -59,7 +59,7 @@ export function proxyFor(target: string, settings: ProxySettings | undefined, en
   if (!raw.includes('://')) raw = `http://${raw}`;
   const proxy = urlOrUndefined(raw);
   if (!proxy || (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') || proxy.hostname === '') {
-    throw new ConfigError(text('proxy-url-invalid', { value: withoutUserInfo(raw) }));
+    throw new ConfigError(text('proxy-url-invalid', { value: urlSafeToShow(raw) }));
   }
   if (settings?.username || settings?.password) {
     proxy.username = encodeURIComponent(settings.username ?? '');

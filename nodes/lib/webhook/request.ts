@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { text } from '../common/messages';
-import { urlOrUndefined, withoutUserInfo } from '../common/url';
+import { urlOrUndefined, urlSafeToShow } from '../common/url';
 import type { ReplayGuard } from './replay-guard';
 import {
   matchingSignature, MAX_PARAMETERS, parameterCount, parseParams, readsAsGetQuery, type WebhookMethod, type WebhookParams,
@@ -175,7 +175,7 @@ export function parsePublicUrl(value: unknown): string | undefined {
   if (raw === '') return undefined;
   const url = urlOrUndefined(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
-    throw new Error(text('public-url-invalid', { value: withoutUserInfo(raw) }));
+    throw new Error(text('public-url-invalid', { value: urlSafeToShow(raw) }));
   }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
