@@ -116,12 +116,36 @@ describe('Redis answers are checked', function () {
       assert.deepEqual(logs.map((entry) => entry.level), ['warn']);
       answers.set = '+OK\r\n';
       assert.equal(await seen.record('sig-3', 1000), true);
+      // Back: the two it could not record are written back, and it says so.
+      await waitFor(() => logs.length === 2, 'the write-back');
+      assert.match(logs[1].message, /is back: .*\(2 accepted during the outage written back\)/);
+      assert.equal(seen.unwrittenCount, 0);
       answers.set = '$-1\r\n';
       assert.equal(await seen.record('sig-3', 1000), false, 'nil: another instance recorded it');
       assert.deepEqual(logs.map((entry) => entry.level), ['warn', 'info']);
     } finally {
       await seen.close();
       await fake.close();
+    }
+  });
+});
+
+describe('what is accepted while Redis cannot answer', () => {
+  it('is kept for writing back, at most as many as the local memory holds (the oldest go first), and said once', async () => {
+    const logs = [];
+    const { freePort } = require('../scripts/dev-runtime.js');
+    const nobody = await freePort();
+    const seen = new RedisSeenSignatures('MANOREDIS', { url: `redis://127.0.0.1:${nobody}/0` }, (level, message) => logs.push({ level, message }), 3);
+    try {
+      const began = Date.now();
+      assert.equal(await seen.record('sig-1', 60_000), undefined);
+      assert.ok(Date.now() - began >= 2_900, 'the first decision waited for the connection (3 s)');
+      for (const signature of ['sig-2', 'sig-3', 'sig-4', 'sig-5']) assert.equal(await seen.record(signature, 60_000), undefined);
+      assert.equal(seen.unwrittenCount, 3);
+      assert.deepEqual(logs.map((entry) => entry.level), ['warn'], 'said once');
+      assert.match(logs[0].message, /writes what it accepts to Redis when it is back/);
+    } finally {
+      await seen.close();
     }
   });
 });

@@ -14,6 +14,7 @@ const acorn = require('acorn');
 const walk = require('acorn-walk');
 const { freePort, linkPackage, startNodeRed, waitForNodeRed } = require('../scripts/dev-runtime.js');
 const { startRedis } = require('../scripts/redis-server.js');
+const { startLink } = require('../scripts/tcp-link.js');
 const { plivoSignature } = require('../sandbox/plivo-sandbox.js');
 const { CALL, form, request, waitFor } = require('./webhook-support');
 
@@ -155,6 +156,75 @@ describe('replays across Node-RED instances and restarts (real Node-RED processe
     assert.equal((await request(a.port, signedRequest({ ...CALL, Step: 'redis-down-2' }))).status, 200);
     await waitFor(() => /cannot be used for webhook replay checks/.test(a.output), 'the warning');
     assert.equal(a.output.match(/cannot be used for webhook replay checks/g).length, 1, 'said once');
+    assert.ok(!a.output.includes(ACCOUNT.authToken));
+  });
+});
+
+describe('no replay slips through a restart or an outage of one instance\'s link to Redis (real Node-RED processes, real Redis)', function () {
+  this.timeout(120_000);
+  let redis;
+  let link;
+  let a;
+  let b;
+
+  before(async () => {
+    redis = await startRedis();
+    link = await startLink(redis.port);
+    // A reaches Redis through a link that can be cut or made slow; B directly.
+    a = await startInstance(link.url);
+    b = await startInstance(redis.url);
+  });
+
+  after(async () => {
+    await Promise.all([a, b].filter(Boolean).map((instance) => instance.stop()));
+    for (const instance of [a, b].filter(Boolean)) fs.rmSync(instance.userDir, { recursive: true, force: true });
+    await link?.close();
+    await redis?.kill();
+  });
+
+  it('a replay sent as soon as the webhook is up after a restart is refused: 0 accepted over 4 restarts', async () => {
+    const captured = signedRequest({ ...CALL, Step: 'captured-before-restarts' });
+    assert.equal((await request(a.port, captured)).status, 200);
+    const answers = {};
+    // Redis answers 0.7 s after each start (inside ioredis's command timeout), well after the webhook's route is live.
+    link.slowConnect(700);
+    try {
+      for (let restart = 0; restart < 4; restart += 1) {
+        await a.stop();
+        await a.start();
+        const { status } = await request(a.port, captured);
+        answers[status] = (answers[status] ?? 0) + 1;
+      }
+    } finally {
+      link.slowConnect(0);
+    }
+    assert.deepEqual(answers, { 403: 4 });
+  });
+
+  it('what A accepted while its link was cut is written to Redis when the link is back: B refuses it, and so does A after a restart', async () => {
+    const since = a.output.length;
+    link.cut();
+    const during = signedRequest({ ...CALL, Step: 'accepted-during-outage' });
+    assert.equal((await request(a.port, during)).status, 200, 'Plivo\'s request passes while Redis is out of reach');
+    assert.equal((await request(a.port, during)).status, 403, 'A refuses its replay from its own memory');
+    link.restore();
+    await waitFor(() => /is back: webhook replays are refused across instances again \(1 accepted during the outage written back\)/.test(a.output.slice(since)),
+      'A writing back what it accepted', 15_000);
+    assert.equal((await request(b.port, during)).status, 403, 'B refuses it');
+    await a.stop();
+    await a.start();
+    assert.equal((await request(a.port, during)).status, 403, 'A refuses it after a restart');
+  });
+
+  it('one accepted by both during the outage: A says, once the link is back, that a replay may have passed', async () => {
+    const since = a.output.length;
+    link.cut();
+    const twice = signedRequest({ ...CALL, Step: 'accepted-twice' });
+    assert.equal((await request(a.port, twice)).status, 200);
+    assert.equal((await request(b.port, twice)).status, 200, 'B could not know: Plivo\'s scheme cannot stop this one');
+    link.restore();
+    await waitFor(() => /1 webhook request\(s\) this Node-RED accepted while it was unreachable had been accepted by another instance too: a replay may have passed/
+      .test(a.output.slice(since)), 'the possible replay told', 15_000);
     assert.ok(!a.output.includes(ACCOUNT.authToken));
   });
 });
