@@ -130,7 +130,8 @@ describe('Redis answers are checked', function () {
   });
 });
 
-describe('what is accepted while Redis cannot answer', () => {
+describe('what is accepted while Redis cannot answer', function () {
+  this.timeout(10_000);
   it('is kept for writing back, at most as many as the local memory holds (the oldest go first), and said once', async () => {
     const logs = [];
     const { freePort } = require('../scripts/dev-runtime.js');
