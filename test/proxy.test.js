@@ -1,8 +1,8 @@
 'use strict';
 /**
  * Behind a proxy, as Node-RED's own nodes are: the environment's proxy variables or an
- * `http proxy` config node, through a real proxy (Debian's tinyproxy on a loopback port, with
- * and without BasicAuth) to the sandbox. Which proxy a URL gets is checked against Node-RED's
+ * `http proxy` config node, through a real forward proxy (proxy-chain, from npm, on a loopback
+ * port, with and without Basic proxy authentication) to the sandbox. Which proxy a URL gets is checked against Node-RED's
  * own proxy helper (the http request node's rules).
  */
 const assert = require('node:assert/strict');
@@ -13,7 +13,7 @@ const { execFileSync, execFile } = require('node:child_process');
 const { getProxyForUrl } = require('@node-red/nodes/core/network/lib/proxyHelper.js');
 const httpProxyNode = require('@node-red/nodes/core/network/06-httpproxy.js');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
-const { startTinyproxy } = require('../scripts/tinyproxy.js');
+const { startForwardProxy } = require('../scripts/forward-proxy.js');
 const { proxyFor } = require('../dist/nodes/lib/plivo/proxy.js');
 const { helper, playNode, configNode, playFlow, Outcomes, startOwnSandbox, credentialsFor } = require('./support');
 
@@ -67,7 +67,7 @@ describe('which proxy a request goes through: Node-RED\'s http request node rule
   });
 });
 
-describe('plivo play behind a real proxy (tinyproxy)', function () {
+describe('plivo play behind a real forward proxy', function () {
   this.timeout(30_000);
   let sandbox;
   let proxy;
@@ -102,7 +102,7 @@ describe('plivo play behind a real proxy (tinyproxy)', function () {
   const callUuid = () => sandbox.addCall();
 
   it('HTTP_PROXY: plays through the proxy, one kept-alive tunnel for several plays', async () => {
-    proxy = await startTinyproxy();
+    proxy = await startForwardProxy();
     process.env.HTTP_PROXY = proxy.url;
     const outcomes = await load();
     for (let i = 0; i < 5; i += 1) {
@@ -114,7 +114,7 @@ describe('plivo play behind a real proxy (tinyproxy)', function () {
   });
 
   it('no_proxy naming the host: goes direct', async () => {
-    proxy = await startTinyproxy();
+    proxy = await startForwardProxy();
     process.env.http_proxy = proxy.url;
     process.env.no_proxy = `localhost,${new URL(sandbox.url).hostname}`;
     const outcomes = await load();
@@ -123,7 +123,7 @@ describe('plivo play behind a real proxy (tinyproxy)', function () {
   });
 
   it('an http proxy node with a username and password wins over the environment', async () => {
-    proxy = await startTinyproxy({ username: 'ops', password: 'pr0xy-s3cret' });
+    proxy = await startForwardProxy({ username: 'ops', password: 'pr0xy-s3cret' });
     process.env.http_proxy = 'http://127.0.0.1:9';
     const outcomes = await load({ proxyNode: { url: proxy.url }, proxyCredentials: { username: 'ops', password: 'pr0xy-s3cret' } });
     const outcome = await outcomes.send({ payload: { call_uuid: callUuid() } });
@@ -133,10 +133,10 @@ describe('plivo play behind a real proxy (tinyproxy)', function () {
 
   for (const [name, proxyCredentials, status] of [
     ['no credentials: 407', {}, 407],
-    ['a wrong password: tinyproxy answers 401', { username: 'ops', password: 'wr0ng-s3cret' }, 401],
+    ['a wrong password: 407', { username: 'ops', password: 'wr0ng-s3cret' }, 407],
   ]) {
     it(`a proxy that refuses, ${name}; retried like a reset, a clear error naming the proxy, no password anywhere`, async () => {
-      proxy = await startTinyproxy({ username: 'ops', password: 'right-one' });
+      proxy = await startForwardProxy({ username: 'ops', password: 'right-one' });
       const outcomes = await load({ proxyNode: { url: proxy.url }, proxyCredentials });
       const outcome = await outcomes.send({ payload: { call_uuid: callUuid() } });
       const message = outcome.error?.error.message;
@@ -148,7 +148,7 @@ describe('plivo play behind a real proxy (tinyproxy)', function () {
   }
 
   it('the proxy down mid-burst: nothing lost once it is back, within the retry rules', async () => {
-    proxy = await startTinyproxy();
+    proxy = await startForwardProxy();
     process.env.http_proxy = proxy.url;
     const outcomes = await load({ configProps: { retries: 4 } });
     assert.equal((await outcomes.send({ payload: { call_uuid: callUuid() } })).output?.statusCode, 202);
@@ -163,12 +163,12 @@ describe('plivo play behind a real proxy (tinyproxy)', function () {
   });
 
   it('Verify goes through the proxy too (the environment\'s, and the dialog\'s http proxy node)', async () => {
-    proxy = await startTinyproxy({ username: 'ops', password: 'pr0xy-s3cret' });
+    proxy = await startForwardProxy({ username: 'ops', password: 'pr0xy-s3cret' });
     await load({ proxyNode: { url: proxy.url }, proxyCredentials: { username: 'ops', password: 'pr0xy-s3cret' } });
     const { authId, authToken } = sandbox.account;
     const viaNode = await helper.request().post('/plivo-config/verify').send({ authId, authToken, baseUrl: sandbox.url, proxy: 'proxy' }).expect(200);
     assert.equal(viaNode.body.ok, true, JSON.stringify(viaNode.body));
-    const plain = await startTinyproxy();
+    const plain = await startForwardProxy();
     try {
       process.env.http_proxy = plain.url;
       const viaEnv = await helper.request().post('/plivo-config/verify').send({ authId, authToken, baseUrl: sandbox.url }).expect(200);
@@ -192,7 +192,7 @@ describe('https to Plivo through a proxy: a CONNECT tunnel with TLS inside', fun
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
       '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     sandbox = await startSandbox({ tls: { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) } });
-    proxy = await startTinyproxy();
+    proxy = await startForwardProxy();
   });
   after(async () => {
     await sandbox?.close();

@@ -6,6 +6,7 @@
  * is exact.
  */
 const assert = require('node:assert/strict');
+const { needServer } = require('./servers');
 const { RedisWindow } = require('../dist/nodes/lib/limit/redis-window.js');
 const { startRedis } = require('../scripts/redis-server.js');
 
@@ -14,6 +15,9 @@ const WINDOW_MS = 300;
 const HOLD_MS = 60_000;
 
 describe('turns between runtimes in the Redis window', function () {
+  before(function () {
+    needServer(this, 'redis-server');
+  });
   this.timeout(20_000);
   let redis;
   let runtimes = [];
@@ -23,7 +27,7 @@ describe('turns between runtimes in the Redis window', function () {
     redis = await startRedis();
   });
   after(async () => {
-    await redis.kill();
+    await redis?.kill();
   });
   afterEach(async () => {
     await Promise.all(runtimes.map((runtime) => runtime.close()));

@@ -5,6 +5,7 @@
  * With a real Redis (Debian's redis-server on a free loopback port) and without.
  */
 const assert = require('node:assert/strict');
+const { needServer } = require('./servers');
 const { Redis } = require('ioredis');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { startRuntime } = require('../scripts/runtime-process.js');
@@ -92,6 +93,9 @@ describe('several Node-RED runtimes on one account', function () {
   });
 
   describe('with Redis', () => {
+    before(function () {
+      needServer(this, 'redis-server');
+    });
     let redis;
     afterEach(async () => {
       await redis?.kill();

@@ -6,6 +6,7 @@
  * gone each instance still refuses the replays it has seen, saying so once.
  */
 const assert = require('node:assert/strict');
+const { needServer } = require('./servers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -104,6 +105,9 @@ async function editorUrlFunction(port) {
 }
 
 describe('replays across Node-RED instances and restarts (real Node-RED processes, real Redis)', function () {
+  before(function () {
+    needServer(this, 'redis-server');
+  });
   this.timeout(90_000);
   let redis;
   const instances = [];
@@ -161,6 +165,9 @@ describe('replays across Node-RED instances and restarts (real Node-RED processe
 });
 
 describe('no replay slips through a restart or an outage of one instance\'s link to Redis (real Node-RED processes, real Redis)', function () {
+  before(function () {
+    needServer(this, 'redis-server');
+  });
   this.timeout(120_000);
   let redis;
   let link;
