@@ -57,6 +57,118 @@ for (const setup of SETUPS) {
       assert.equal(received.payload['Y[a][b]'], 'c');
     });
 
+    describe('a signature counts only for this node\'s own URL', () => {
+      for (const [signedFor, host] of [
+        ['http://flows.example.com/plivo/hangup', 'flows.example.com/plivo/hangup#'],
+        ['http://other.example.net/cb?tenant=42', 'other.example.net/cb?tenant=42#'],
+      ]) {
+        it(`a request Plivo signed for ${signedFor}, sent with Host: ${host}: 400 in plain text, no message`, async () => {
+          const answer = await request(port, { headers: { ...signed(CALL, { signedUrl: signedFor }), host }, body: form(CALL) });
+          assert.equal(answer.status, 400);
+          assert.equal(answer.body, 'Bad Request');
+          assert.equal((await runtime.state()).received.length, 0);
+        });
+      }
+
+      it('Hosts that are not host[:port]: 400 without a stack trace', async () => {
+        for (const host of ['[', 'a b', 'x:99999', 'flows.example.com:80:80', 'user@flows.example.com', '[:::::]', 'x'.repeat(300)]) {
+          const answer = await request(port, { headers: { ...signed(CALL), host }, body: form(CALL) });
+          assert.equal(answer.status, 400, host);
+          assert.equal(answer.body, 'Bad Request');
+          assert.match(answer.type, /^text\/plain/);
+        }
+        assert.equal((await runtime.state()).received.length, 0);
+      });
+
+      it('the path is the route\'s own: a signature for another spelling that Express routes here does not pass', async () => {
+        const spelling = '/PLIVO/Answer/';
+        const forSpelling = await request(port, { path: spelling, headers: signed(CALL, { signedUrl: `http://127.0.0.1:${port}${spelling}` }), body: form(CALL) });
+        assert.equal(forSpelling.status, 403);
+        assert.equal((await request(port, { path: spelling, headers: signed(CALL), body: form(CALL) })).status, 200, 'the URL Plivo was given works');
+        assert.equal((await runtime.state()).received.length, 1);
+      });
+    });
+
+    describe('nonces and replays', () => {
+      it('"...TotalCost0.00850" + "." + nonce resent as TotalCost=0 with nonce "00850.<nonce>": 403', async () => {
+        const nonce = '05429567804466091622';
+        const original = signed({ ...CALL, TotalCost: '0.00850' }, { nonce });
+        const shifted = { ...original, 'x-plivo-signature-v3-nonce': `00850.${nonce}` };
+        assert.equal((await request(port, { headers: shifted, body: form({ ...CALL, TotalCost: '0' }) })).status, 403);
+        assert.equal((await runtime.state()).received.length, 0);
+      });
+
+      it('the same signature with another signature list around it is the same request', async () => {
+        const headers = signed(CALL);
+        assert.equal((await request(port, { headers, body: form(CALL) })).status, 200);
+        const padded = { ...headers, 'x-plivo-signature-v3': `${'A'.repeat(43)}=, ${headers['x-plivo-signature-v3']}` };
+        assert.equal((await request(port, { headers: padded, body: form(CALL) })).status, 403);
+        assert.equal((await runtime.state()).received.length, 1);
+      });
+
+      it('a request accepted before a redeploy is refused after it', async () => {
+        const captured = { headers: signed(CALL), body: form(CALL) };
+        assert.equal((await request(port, captured)).status, 200);
+        const admin = `http://127.0.0.1:${port}${setup.settings.httpAdminRoot ?? ''}`;
+        const flows = await (await fetch(`${admin}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } })).json();
+        const deployed = await fetch(`${admin}/flows`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+          body: JSON.stringify({ flows: flows.flows, rev: flows.rev }),
+        });
+        assert.equal(deployed.status, 200);
+        await settle(500);
+        assert.equal((await request(port, captured)).status, 403);
+      });
+
+      it('Ma-V3 made with the main account\'s token passes while V3 carries a subaccount\'s; both wrong are refused', async () => {
+        const both = (v3Token, maToken) => {
+          const nonce = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+          return {
+            'x-plivo-signature-v3': plivoSignature(v3Token, 'POST', url(), CALL, nonce),
+            'x-plivo-signature-ma-v3': plivoSignature(maToken, 'POST', url(), CALL, nonce),
+            'x-plivo-signature-v3-nonce': nonce,
+            'content-type': 'application/x-www-form-urlencoded',
+          };
+        };
+        assert.equal((await request(port, { headers: both('subaccount-token-0123456789', ACCOUNT.authToken), body: form(CALL) })).status, 200);
+        assert.equal((await request(port, { headers: both('subaccount-token-0123456789', 'another-main-token'), body: form(CALL) })).status, 403);
+        assert.equal((await runtime.state()).received.length, 1);
+      });
+    });
+
+    it('a GET-signed URL posted with an empty body to a POST node: 403', async () => {
+      assert.equal((await request(port, { headers: signed({}, { method: 'GET' }), body: '' })).status, 403);
+    });
+
+    it('a signed POST whose chunked body grows past 64 KB: 413 and the connection closed, not read on', async () => {
+      const head = `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headLines(signed(CALL))}Transfer-Encoding: chunked\r\n\r\n`;
+      const { written, answer } = await pushBody(port, head, 100 * MB, { chunked: true });
+      if (answer !== '') assert.match(answer, /^HTTP\/1\.1 413/);
+      assert.ok(written < 16 * MB, `the server took ${Math.round(written / MB)} MB before closing`);
+    });
+
+    it('a flood of 2,000 unsigned requests: all 403, a few status updates, at most one warning', async () => {
+      const since = runtime.output.length;
+      let next = 0;
+      const answers = [];
+      const began = Date.now();
+      const worker = async () => {
+        while (next < 2000) {
+          next += 1;
+          answers.push((await request(port, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(CALL) })).status);
+        }
+      };
+      await Promise.all(Array.from({ length: 20 }, worker));
+      const elapsed = Date.now() - began;
+      await settle(500);
+      assert.ok(answers.every((status) => status === 403));
+      const { statuses, received } = await runtime.state();
+      assert.equal(received.length, 0);
+      assert.ok(statuses.length <= Math.ceil(elapsed / 250) + 3, `${statuses.length} status updates in ${elapsed} ms`);
+      assert.ok(runtime.warnings(since).length <= 1, runtime.warnings(since).join('\n'));
+    });
+
     it('a signed POST announcing 50 MB: 413 in plain text before its body is read', async () => {
       const head = `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headLines(signed(CALL))}Content-Length: ${50 * MB}\r\n\r\n`;
       const { written, answer } = await pushBody(port, head, 50 * MB);
