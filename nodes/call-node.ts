@@ -6,20 +6,19 @@
  * how to send the request; this module is Node-RED glue only.
  */
 import path from 'node:path';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError } from './lib/common/errors';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
 import { text, useTranslator } from './lib/common/messages';
 import type { PlivoResponse } from './lib/plivo/client';
-import { readField, reasonOf, type TypedValues } from './lib/call/fields';
+import { readField, type TypedValues } from './lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
 import { currentView, errorView, type StatusView } from './lib/call/status';
 import { typedSettings, type TypedSetting } from './lib/call/typed-source';
 import { StatusThrottle } from './lib/status-throttle';
+import { messageEnd, type MessageEnd } from './message-end';
 import type { PlivoAccount } from './lib/plivo/account';
 import type { PlivoConfigNode } from './plivo-config';
 
-type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
-type Done = (error?: Error) => void;
 
 /** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
 const CLOSE_GRACE_MS = 10_000;
@@ -190,74 +189,22 @@ function runCallNode<Def extends CallNodeDef, Request>(
   status.now();
   const unsubscribe = account?.engine.subscribe(() => status.request());
 
-  /**
-   * Ends a message once, whatever it is: on the output or as an error (Catch or the error
-   * output). A message that cannot take what is written into it (frozen, sealed, read-only,
-   * a setter or getter that throws) ends as an error instead; one that not even the error can
-   * be written into or copied for Catch ends as an error in the log, naming this node.
-   */
-  function ender(msg: NodeMessageInFlow, send: Send, done: Done) {
-    let ended = false;
-    const lastResort = (error: Error, why: unknown) => {
-      try {
-        node.error(text('message-unusable', { error: String(error), reason: reasonOf(why) }));
-      } catch {
-        // Even the log refused: nothing is left to tell.
-      }
-    };
-    const fail = (error: Error): void => {
-      if (ended) return;
-      ended = true;
-      const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
-      if (error instanceof ExpiredError) expired += 1;
-      settleStatus(errorView(error));
-      try {
-        if (statusCode !== undefined) msg.statusCode = statusCode;
-      } catch {
-        // A message that refuses the status code still reaches Catch or the error output without it.
-      }
-      if (errorOutput) {
-        try {
-          msg.error = statusCode === undefined ? { message: String(error) } : { message: String(error), statusCode };
-          sendSafely(send, msg, [null, msg]);
-          done();
-          return;
-        } catch {
-          // The error output cannot take this message: Catch nodes get a copy of it instead.
-        }
-      }
-      try {
-        done(error);
-      } catch (copying) {
-        lastResort(error, copying);
-      }
-    };
-    const succeed = (response: PlivoResponse, view: StatusView): void => {
-      if (ended) return;
-      try {
-        msg.payload = response.body;
-        msg.statusCode = response.statusCode;
-        sendSafely(send, msg, errorOutput ? [msg, null] : msg);
-      } catch (writing) {
-        fail(new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(writing) })));
-        return;
-      }
-      ended = true;
-      settleStatus(view);
-      done();
-    };
-    return { fail, succeed };
+  /** Ends a message as an error once (see message-end.ts), counting it in the status. */
+  function fail(end: MessageEnd, error: Error): void {
+    const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
+    if (error instanceof ExpiredError) expired += 1;
+    settleStatus(errorView(error));
+    end.error(error, statusCode);
   }
 
-  /**
-   * Node-RED copies a message for every wire after the first, before delivering any: a message
-   * that cannot be copied is found here, before part of it leaves.
-   */
-  function sendSafely(send: Send, msg: NodeMessageInFlow, output: NodeMessage | Array<NodeMessage | null>): void {
-    const port = errorOutput && Array.isArray(output) && output[0] === null ? 1 : 0;
-    const wires = (node as Node & { wires?: unknown[][] }).wires?.[port];
-    if (Array.isArray(wires) && wires.length > 1) RED.util.cloneMessage(msg);
-    send(output);
+  /** Puts Plivo's answer into the message and sends it on; a message that cannot take it ends as an error saying so. */
+  function succeed(end: MessageEnd, response: PlivoResponse, view: StatusView): void {
+    const refused = end.output((msg) => {
+      msg.payload = response.body;
+      msg.statusCode = response.statusCode;
+    });
+    if (refused === undefined) settleStatus(view);
+    else fail(end, new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(refused) })));
   }
 
   function requireAccount(): PlivoAccount {
@@ -267,7 +214,7 @@ function runCallNode<Def extends CallNodeDef, Request>(
     return configNode.account();
   }
 
-  function handle(msg: NodeMessageInFlow, values: TypedValues, end: ReturnType<typeof ender>): void {
+  function handle(msg: NodeMessageInFlow, values: TypedValues, end: MessageEnd): void {
     let built;
     let usable: PlivoAccount;
     let policy;
@@ -280,7 +227,7 @@ function runCallNode<Def extends CallNodeDef, Request>(
       usable = requireAccount();
       policy = taskPolicy(usable.policy.task, scheduling, maxWait);
     } catch (error) {
-      end.fail(error as Error);
+      fail(end, error as Error);
       return;
     }
     const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined
@@ -290,16 +237,16 @@ function runCallNode<Def extends CallNodeDef, Request>(
     }
     const { request } = built;
     usable.engine.submit(node, policy, (signal) => requests.send(usable, request, signal)).then(
-      (response) => end.succeed(response, requests.succeeded(request)),
-      (error: Error) => end.fail(error),
-    ).catch((error: unknown) => end.fail(error instanceof Error ? error : new Error(reasonOf(error))));
+      (response) => succeed(end, response, requests.succeeded(request)),
+      (error: Error) => fail(end, error),
+    ).catch((error: unknown) => fail(end, error instanceof Error ? error : new Error(reasonOf(error))));
   }
 
   /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
   let reading: Promise<void> = Promise.resolve();
 
   node.on('input', (msg, send, done) => {
-    const end = ender(msg, send, done);
+    const end = messageEnd(RED, node, errorOutput, msg, send, done);
     if (typed.length === 0) {
       handle(msg, {}, end);
       return;
@@ -307,8 +254,8 @@ function runCallNode<Def extends CallNodeDef, Request>(
     // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
     reading = reading.then(() => readAllTyped(RED, node, typed, msg)).then(
       (values) => handle(msg, values, end),
-      (error: Error) => end.fail(error),
-    ).catch((error: unknown) => end.fail(error instanceof Error ? error : new Error(reasonOf(error))));
+      (error: Error) => fail(end, error),
+    ).catch((error: unknown) => fail(end, error instanceof Error ? error : new Error(reasonOf(error))));
   });
 
   node.on('close', (_removed: boolean, done: () => void) => {

@@ -3,7 +3,7 @@
  * or a typed source) and how it is named in errors, picking a field by precedence, and the
  * fields every call request has (call UUID, legs, loop, mix). No Node-RED here.
  */
-import { formatValue, InputError } from '../common/errors';
+import { formatValue, InputError, reasonOf, textOrUndefined } from '../common/errors';
 import { text } from '../common/messages';
 
 export type Legs = 'aleg' | 'bleg' | 'both';
@@ -51,21 +51,6 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function settingText(value: unknown): string {
   return value === undefined || value === null ? '' : String(value).trim();
-}
-
-/** `value` as text, or undefined when it cannot be turned into text (a null-prototype object, a throwing toString). */
-export function textOrUndefined(value: unknown): string | undefined {
-  try {
-    return String(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The reason an error gives, whatever was thrown. */
-export function reasonOf(error: unknown): string {
-  const message = (error as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : textOrUndefined(error) ?? Object.prototype.toString.call(error);
 }
 
 /** `record[key]`; a getter that throws is an error naming `where`, not whatever it threw. */

@@ -22,6 +22,21 @@ export function formatValue(value: unknown): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
 
+/** `value` as text, or undefined when it cannot be turned into text (a null-prototype object, a throwing toString). */
+export function textOrUndefined(value: unknown): string | undefined {
+  try {
+    return String(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The reason an error gives, whatever was thrown. */
+export function reasonOf(error: unknown): string {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : textOrUndefined(error) ?? Object.prototype.toString.call(error);
+}
+
 /** `text(key, params)`, then the bad value when there is one: "... (got "abc")". */
 export function describe(key: string, params: Params, value: unknown): string {
   const reason = text(key, params);
