@@ -173,3 +173,45 @@ describe('plivo-webhook node', function () {
     });
   });
 });
+
+describe('plivo webhook behind a body parser of the user\'s own (httpNodeMiddleware)', function () {
+  this.timeout(20_000);
+  const bodyParser = require('body-parser');
+  const harness = webhookHarness();
+  const params = { ...CALL, 'Digits[0]': '1' };
+  const nested = { ...CALL, 'Y[a][b]': 'c' };
+  afterEach(() => helper.settings({}));
+
+  async function withMiddleware(middleware) {
+    helper.settings({ httpNodeMiddleware: middleware });
+    return harness.load();
+  }
+
+  it('a parser that keeps the raw text (req.rawBody): the signature is checked against it, bracketed names pass', async () => {
+    const { messages } = await withMiddleware(bodyParser.urlencoded({ extended: true, verify: (req, _res, raw) => { req.rawBody = raw; } }));
+    const answer = await request(harness.port(), { headers: harness.signed(params), body: form(params) });
+    assert.equal(answer.status, 200);
+    assert.equal(messages[0].payload['Digits[0]'], '1');
+  });
+
+  it('a plain parser (flat fields): its fields written back as a form are what Plivo signed', async () => {
+    const { messages } = await withMiddleware(bodyParser.urlencoded({ extended: false }));
+    assert.equal((await request(harness.port(), { headers: harness.signed(params), body: form(params) })).status, 200);
+    assert.equal(messages.length, 1);
+  });
+
+  it('an extended parser that turned Digits[0] into an array: refused, and the warning says a parser before the node changed the body', async () => {
+    const { messages, warnings } = await withMiddleware(bodyParser.urlencoded({ extended: true }));
+    assert.equal((await request(harness.port(), { headers: harness.signed(params), body: form(params) })).status, 403);
+    assert.equal(messages.length, 0);
+    assert.match(warnings[0], /reject\.bad-signature-parsed/);
+  });
+
+  it('an extended parser that nested Y[a][b]: refused (500), saying the parameters as Plivo signed them are gone', async () => {
+    const { messages, warnings } = await withMiddleware(bodyParser.urlencoded({ extended: true }));
+    const answer = await request(harness.port(), { headers: harness.signed(nested), body: form(nested) });
+    assert.equal(answer.status, 500);
+    assert.equal(messages.length, 0);
+    assert.match(warnings[0], /reject\.body-parsed/);
+  });
+});
