@@ -25,24 +25,6 @@ interface PlivoWebhookDef extends NodeDef {
 /** Bodies one webhook node reads at once at most: Plivo's arrive in milliseconds, a few at a time. */
 const MAX_READING = 64;
 
-/** Routes the editor's app sits in front of, told in one warning per deploy (the nodes of a deploy start together). */
-const editorInFront = { routes: new Set<string>(), steppedPast: true, scheduled: false };
-
-function warnEditorInFront(RED: NodeAPI, route: string, steppedPast: boolean): void {
-  editorInFront.routes.add(route);
-  editorInFront.steppedPast &&= steppedPast;
-  if (editorInFront.scheduled) return;
-  editorInFront.scheduled = true;
-  setImmediate(() => {
-    const routes = [...editorInFront.routes].join(', ');
-    const key = editorInFront.steppedPast ? 'editor-in-front' : 'editor-in-front-unavoidable';
-    RED.log.warn(`[plivo-webhook] ${RED._(`plivo-webhook.errors.${key}`, { routes, root: String(RED.settings.httpAdminRoot) })}`);
-    editorInFront.routes.clear();
-    editorInFront.steppedPast = true;
-    editorInFront.scheduled = false;
-  });
-}
-
 export default function register(RED: NodeAPI): void {
   function PlivoWebhook(this: Node, def: PlivoWebhookDef): void {
     RED.nodes.createNode(this, def);
@@ -156,7 +138,6 @@ export default function register(RED: NodeAPI): void {
     const routeOn = method === 'GET' ? RED.httpNode.get.bind(RED.httpNode) : RED.httpNode.post.bind(RED.httpNode);
     routeOn(path, ...before, handler);
     const frontDoor = stepPastEditor(RED, method, route);
-    if (frontDoor) warnEditorInFront(RED, route, frontDoor.steppedPast);
 
     node.on('close', () => {
       status.stop();

@@ -49,18 +49,39 @@ function installFrontDoor(editorApp: ExpressApp, stack: NonNullable<ExpressApp['
   return routes;
 }
 
+/** Routes the editor's app sits in front of, told in one warning per deploy (the nodes of a deploy start together). */
+const editorInFront = { routes: new Set<string>(), steppedPast: true, scheduled: false };
+
+function warnEditorInFront(RED: NodeAPI, route: string, steppedPast: boolean): void {
+  editorInFront.routes.add(route);
+  editorInFront.steppedPast &&= steppedPast;
+  if (editorInFront.scheduled) return;
+  editorInFront.scheduled = true;
+  setImmediate(() => {
+    const routes = [...editorInFront.routes].join(', ');
+    const key = editorInFront.steppedPast ? 'editor-in-front' : 'editor-in-front-unavoidable';
+    RED.log.warn(`[plivo-webhook] ${RED._(`plivo-webhook.errors.${key}`, { routes, root: String(RED.settings.httpAdminRoot) })}`);
+    editorInFront.routes.clear();
+    editorInFront.steppedPast = true;
+    editorInFront.scheduled = false;
+  });
+}
+
 export type FrontDoor = { steppedPast: boolean; release(): void } | undefined;
 
 /**
- * Lets `method routePath` past the editor's app when the editor covers it. Undefined when it
- * does not (nothing to do); `steppedPast` false when the editor's app could not be reached.
+ * Lets `method routePath` past the editor's app when the editor covers it, and says so once per
+ * deploy. Undefined when it does not (nothing to do); `steppedPast` false when the editor's app
+ * could not be reached.
  */
 export function stepPastEditor(RED: NodeAPI, method: string, routePath: string): FrontDoor {
   if (!editorCovers(RED.settings.httpAdminRoot, routePath)) return undefined;
   // Nodes get the runtime's admin app; Node-RED mounts it in the editor's, which holds the parsers.
   const editorApp = (RED.httpAdmin as unknown as ExpressApp).parent;
   const stack = editorApp?._router?.stack;
-  if (!editorApp || !Array.isArray(stack)) return { steppedPast: false, release: () => undefined };
+  const steppedPast = editorApp !== undefined && Array.isArray(stack);
+  warnEditorInFront(RED, routePath, steppedPast);
+  if (!editorApp || !Array.isArray(stack)) return { steppedPast, release: () => undefined };
   const routes = routesByApp.get(editorApp) ?? installFrontDoor(editorApp, stack);
   const key = routeKey(method, routePath);
   routes.set(key, (routes.get(key) ?? 0) + 1);
