@@ -84,7 +84,7 @@ describe('URL passwords never show', function () {
     });
 
     for (const password of PASSWORDS) {
-      for (const [kind, index] of [['redis', 0], ['redis', 2], ['base', 0], ['base', 1]]) {
+      for (const [kind, index] of [['redis', 0], ['redis', 2], ['redis', 3], ['base', 0], ['base', 1], ['base', 2]]) {
         const setting = urlsWith(password)[kind][index];
         it(`${kind} URL ${setting}`, async () => {
           const configProps = kind === 'redis' ? { redisUrl: setting } : { baseUrl: setting };
@@ -111,7 +111,7 @@ describe('URL passwords never show in plivo play\'s errors', function () {
   afterEach(() => helper.unload());
 
   for (const password of PASSWORDS) {
-    for (const [kind, setting] of [['redis', urlsWith(password).redis[0]], ['base', urlsWith(password).base[0]]]) {
+    for (const [kind, setting] of [['redis', urlsWith(password).redis[0]], ['redis', urlsWith(password).redis[3]], ['base', urlsWith(password).base[0]]]) {
       it(`${kind} URL ${setting}`, async () => {
         const flow = [
           { id: 'tab', type: 'tab', label: 'test' },
