@@ -80,6 +80,26 @@ for (const setup of SETUPS) {
         assert.equal((await runtime.state()).received.length, 0);
       });
 
+      it('X-Forwarded-Proto does not count while Node-RED does not trust a proxy', async () => {
+        const httpsUrl = `https://127.0.0.1:${port}${PATH}`;
+        const answer = await request(port, { headers: { ...signed(CALL, { signedUrl: httpsUrl }), 'x-forwarded-proto': 'https' }, body: form(CALL) });
+        assert.equal(answer.status, 403);
+      });
+
+      it('X-Forwarded-Proto counts when Node-RED trusts the proxy (httpServerOptions), and only as http or https', async () => {
+        const trusting = await startWebhookRuntime({ ...setup.settings, httpServerOptions: { 'trust proxy': true } });
+        try {
+          const httpsUrl = `https://127.0.0.1:${trusting.port}${PATH}`;
+          const viaProxy = (proto) => ({ headers: { ...signed(CALL, { signedUrl: httpsUrl }), 'x-forwarded-proto': proto }, body: form(CALL) });
+          assert.equal((await request(trusting.port, viaProxy('https'))).status, 200);
+          const odd = await request(trusting.port, viaProxy('javascript'));
+          assert.equal(odd.status, 400);
+          assert.equal(odd.body, 'Bad Request');
+        } finally {
+          await trusting.stop();
+        }
+      });
+
       it('the path is the route\'s own: a signature for another spelling that Express routes here does not pass', async () => {
         const spelling = '/PLIVO/Answer/';
         const forSpelling = await request(port, { path: spelling, headers: signed(CALL, { signedUrl: `http://127.0.0.1:${port}${spelling}` }), body: form(CALL) });
