@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
+import { asError, ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
 import { text, useTranslator } from './lib/common/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import { readField, type TypedValues } from './lib/call/fields';
@@ -199,12 +199,12 @@ function runCallNode<Def extends CallNodeDef, Request>(
 
   /** Puts Plivo's answer into the message and sends it on; a message that cannot take it ends as an error saying so. */
   function succeed(end: MessageEnd, response: PlivoResponse, view: StatusView): void {
-    const refused = end.output((msg) => {
+    const refusal = end.output((msg) => {
       msg.payload = response.body;
       msg.statusCode = response.statusCode;
     });
-    if (refused === undefined) settleStatus(view);
-    else fail(end, new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(refused) })));
+    if (refusal === undefined) settleStatus(view);
+    else fail(end, new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(refusal.reason) })));
   }
 
   function requireAccount(): PlivoAccount {
@@ -219,10 +219,11 @@ function runCallNode<Def extends CallNodeDef, Request>(
     let usable: PlivoAccount;
     let policy;
     let maxWait: unknown;
+    const fields = msg as unknown as Record<string, unknown>;
     try {
       if (!scheduling) throw schedulingError as InputError;
-      maxWait = readField(msg as unknown as Record<string, unknown>, 'maxWait', 'maxWait', 'msg.maxWait');
-      const payload = readField(msg as unknown as Record<string, unknown>, 'payload', 'payload', 'msg.payload');
+      maxWait = readField(fields, 'maxWait', 'maxWait', 'msg.maxWait');
+      const payload = readField(fields, 'payload', 'payload', 'msg.payload');
       built = buildSafely(() => requests.build(def, payload, values));
       usable = requireAccount();
       policy = taskPolicy(usable.policy.task, scheduling, maxWait);
@@ -236,10 +237,10 @@ function runCallNode<Def extends CallNodeDef, Request>(
       node.warn(texts.text('warn.ignored', { fields: ignored.join(', ') }));
     }
     const { request } = built;
-    usable.engine.submit(node, policy, (signal) => requests.send(usable, request, signal)).then(
-      (response) => succeed(end, response, requests.succeeded(request)),
-      (error: Error) => fail(end, error),
-    ).catch((error: unknown) => fail(end, error instanceof Error ? error : new Error(reasonOf(error))));
+    // A message ends once (message-end.ts), so one catch serves the request's failure and anything after it.
+    usable.engine.submit(node, policy, (signal) => requests.send(usable, request, signal))
+      .then((response) => succeed(end, response, requests.succeeded(request)))
+      .catch((error: unknown) => fail(end, asError(error)));
   }
 
   /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
@@ -252,10 +253,9 @@ function runCallNode<Def extends CallNodeDef, Request>(
       return;
     }
     // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
-    reading = reading.then(() => readAllTyped(RED, node, typed, msg)).then(
-      (values) => handle(msg, values, end),
-      (error: Error) => fail(end, error),
-    ).catch((error: unknown) => fail(end, error instanceof Error ? error : new Error(reasonOf(error))));
+    reading = reading.then(() => readAllTyped(RED, node, typed, msg))
+      .then((values) => handle(msg, values, end))
+      .catch((error: unknown) => fail(end, asError(error)));
   });
 
   node.on('close', (_removed: boolean, done: () => void) => {

@@ -13,10 +13,11 @@ type Done = (error?: Error) => void;
 
 export interface MessageEnd {
   /**
-   * Writes the outcome into the message and sends it on the (first) output. Returns why it
-   * could not, and then the message has not ended: end it with `error`.
+   * Writes the outcome into the message and sends it on the (first) output. Returns what was
+   * thrown when it could not (`throw undefined` included), and then the message has not ended:
+   * end it with `error`.
    */
-  output(write: (msg: NodeMessageInFlow) => void): unknown;
+  output(write: (msg: NodeMessageInFlow) => void): { reason: unknown } | undefined;
   /**
    * Ends the message as an error: on the error output when the node has one, else to Catch
    * nodes (as a copy, with `msg.statusCode` when given); one that neither can take is logged,
@@ -44,8 +45,8 @@ export function messageEnd(
       try {
         write(msg);
         sendWhole(0);
-      } catch (refused) {
-        return refused;
+      } catch (reason) {
+        return { reason };
       }
       ended = true;
       done();

@@ -96,22 +96,23 @@ export default function register(RED: NodeAPI): void {
         refuse(res, url.reason);
         return;
       }
-      // A body announced as too large is refused before a byte of it is read.
-      const announced = Number(req.headers['content-length'] ?? 0);
-      if (method === 'POST' && announced > MAX_BODY_BYTES) {
-        refuse(res, 'body-too-large');
-        return;
-      }
-      if (method === 'POST' && reading >= MAX_READING) {
-        refuse(res, 'busy');
-        return;
-      }
-      reading += method === 'POST' ? 1 : 0;
-      let read: WebhookBody;
-      try {
-        read = method === 'GET' ? { body: '', parsedElsewhere: false } : await bodyOf(req);
-      } finally {
-        reading -= method === 'POST' ? 1 : 0;
+      let read: WebhookBody = { body: '', parsedElsewhere: false };
+      if (method === 'POST') {
+        // A body announced as too large is refused before a byte of it is read.
+        if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+          refuse(res, 'body-too-large');
+          return;
+        }
+        if (reading >= MAX_READING) {
+          refuse(res, 'busy');
+          return;
+        }
+        reading += 1;
+        try {
+          read = await bodyOf(req);
+        } finally {
+          reading -= 1;
+        }
       }
       if ('reason' in read) {
         refuse(res, read.reason);
@@ -137,11 +138,11 @@ export default function register(RED: NodeAPI): void {
     const before = typeof middleware === 'function' || Array.isArray(middleware) ? [middleware].flat() : [];
     const routeOn = method === 'GET' ? RED.httpNode.get.bind(RED.httpNode) : RED.httpNode.post.bind(RED.httpNode);
     routeOn(path, ...before, handler);
-    const frontDoor = stepPastEditor(RED, method, route);
+    const leaveEditor = stepPastEditor(RED, method, route);
 
     node.on('close', () => {
       status.stop();
-      frontDoor?.release();
+      leaveEditor?.();
       const stack = (RED.httpNode as unknown as { _router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } })._router.stack;
       for (let i = stack.length - 1; i >= 0; i -= 1) {
         const layer = stack[i].route;

@@ -67,33 +67,28 @@ function warnEditorInFront(RED: NodeAPI, route: string, steppedPast: boolean): v
   });
 }
 
-export type FrontDoor = { steppedPast: boolean; release(): void } | undefined;
-
 /**
  * Lets `method routePath` past the editor's app when the editor covers it, and says so once per
- * deploy. Undefined when it does not (nothing to do); `steppedPast` false when the editor's app
- * could not be reached.
+ * deploy. Returns what to call when the node closes; undefined when the editor does not cover
+ * the route (nothing to do).
  */
-export function stepPastEditor(RED: NodeAPI, method: string, routePath: string): FrontDoor {
+export function stepPastEditor(RED: NodeAPI, method: string, routePath: string): (() => void) | undefined {
   if (!editorCovers(RED.settings.httpAdminRoot, routePath)) return undefined;
   // Nodes get the runtime's admin app; Node-RED mounts it in the editor's, which holds the parsers.
   const editorApp = (RED.httpAdmin as unknown as ExpressApp).parent;
   const stack = editorApp?._router?.stack;
   const steppedPast = editorApp !== undefined && Array.isArray(stack);
   warnEditorInFront(RED, routePath, steppedPast);
-  if (!editorApp || !Array.isArray(stack)) return { steppedPast, release: () => undefined };
+  if (!editorApp || !Array.isArray(stack)) return () => undefined;
   const routes = routesByApp.get(editorApp) ?? installFrontDoor(editorApp, stack);
   const key = routeKey(method, routePath);
   routes.set(key, (routes.get(key) ?? 0) + 1);
   let released = false;
-  return {
-    steppedPast: true,
-    release() {
-      if (released) return;
-      released = true;
-      const left = (routes.get(key) ?? 1) - 1;
-      if (left > 0) routes.set(key, left);
-      else routes.delete(key);
-    },
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (routes.get(key) ?? 1) - 1;
+    if (left > 0) routes.set(key, left);
+    else routes.delete(key);
   };
 }

@@ -63,11 +63,6 @@ async function startWebhookRuntime(settings) {
   runtime.state = async () => JSON.parse((await request(port, { method: 'GET', path: '/test/state' })).body);
   /** The warnings the webhook node logged, from `since` (an offset in the output). */
   runtime.warnings = (since = 0) => runtime.output.slice(since).split('\n').filter((line) => /\[warn\] \[plivo-webhook:hook\]/.test(line));
-  /** The process's CPU time so far, in microseconds (Linux). */
-  runtime.cpuMicros = () => {
-    const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
-  };
   runtime.stop = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

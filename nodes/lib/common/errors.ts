@@ -37,6 +37,11 @@ export function reasonOf(error: unknown): string {
   return typeof message === 'string' ? message : textOrUndefined(error) ?? Object.prototype.toString.call(error);
 }
 
+/** What was thrown, as an Error (JSONata and promise rejections may throw anything). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(reasonOf(error));
+}
+
 /** `text(key, params)`, then the bad value when there is one: "... (got "abc")". */
 export function describe(key: string, params: Params, value: unknown): string {
   const reason = text(key, params);

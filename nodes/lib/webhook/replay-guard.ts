@@ -145,11 +145,13 @@ export class RedisSeenSignatures {
     let foundThere = 0;
     while (this.unwritten.size > 0) {
       const now = Date.now();
-      const batch = [...this.unwritten].slice(0, WRITE_BACK_BATCH).filter(([signature, until]) => {
-        if (until > now) return true;
-        this.unwritten.delete(signature);
-        return false;
-      });
+      // The oldest first, without copying the whole map for every batch; the expired are dropped on the way.
+      const batch: Array<[string, number]> = [];
+      for (const [signature, until] of this.unwritten) {
+        if (batch.length === WRITE_BACK_BATCH) break;
+        if (until > now) batch.push([signature, until]);
+        else this.unwritten.delete(signature);
+      }
       if (batch.length === 0) continue;
       const pipeline = this.client.pipeline();
       for (const [signature, until] of batch) pipeline.set(`${this.prefix}${signature}`, '1', 'PX', until - now, 'NX');
