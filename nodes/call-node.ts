@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { asError, ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
+import { asError, CallEndedError, ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
 import { text, useTranslator } from './lib/common/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import { readField, type TypedValues } from './lib/call/fields';
@@ -18,6 +18,7 @@ import { StatusThrottle } from './lib/status-throttle';
 import { messageEnd, type MessageEnd } from './message-end';
 import type { PlivoAccount } from './lib/plivo/account';
 import type { PlivoConfigNode } from './plivo-config';
+import type { WebhookNode } from './plivo-webhook';
 
 
 /** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
@@ -34,6 +35,19 @@ export interface CallNodeDef extends NodeDef {
   maxWait?: unknown;
 }
 
+/** The call a request is about, for the account's memory of calls that have ended (plivo/ended-calls.ts). */
+export interface CallSubject {
+  callUuid: string;
+  /** false: sent even when the call has ended (asking about the call). */
+  skippedWhenEnded: boolean;
+  /** Plivo's 404 means the call has ended (not for a stop, which may just find nothing to stop). */
+  notFoundMeansEnded: boolean;
+  /** Plivo's success means the call has ended (a hang-up). */
+  endsCall: boolean;
+  /** Must not take effect twice: never tried again once it may have reached Plivo (see retry-policy.ts). */
+  atMostOnce: boolean;
+}
+
 /** What makes a call node what it is: its request, how it is sent, and what a success shows. */
 export interface CallNodeRequests<Def extends CallNodeDef, Request> {
   /** Settings the node may read from msg, flow, global, env or JSONata at each message. */
@@ -43,6 +57,8 @@ export interface CallNodeRequests<Def extends CallNodeDef, Request> {
   send(account: PlivoAccount, request: Request, signal: AbortSignal): Promise<PlivoResponse>;
   /** The status after a success. */
   succeeded(request: Request): StatusView;
+  /** The call the request is about; undefined for one about no call (the live calls). */
+  subject(request: Request): CallSubject | undefined;
 }
 
 type CallNodeTexts = ReturnType<typeof callNodeTexts>;
@@ -85,6 +101,7 @@ function callNodeTexts(RED: NodeAPI): { text: CallNodeText; status: (view: Statu
  * A msg path through a missing object (a TypeError) and an unset environment variable ('') have no value.
  */
 function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
+  if (setting.type === 'plivo-webhook') return Promise.resolve(webhookUrl(RED, setting));
   return new Promise((resolve, reject) => {
     const settle = (error: unknown, value?: unknown) => {
       if (setting.type === 'msg' && error instanceof TypeError) resolve(undefined);
@@ -99,12 +116,26 @@ function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMes
   });
 }
 
+/** The URL of the plivo webhook node a setting names, as that node checks signatures. */
+function webhookUrl(RED: NodeAPI, setting: TypedSetting): string {
+  const target = RED.nodes.getNode(setting.value) as WebhookNode | null;
+  if (!target || target.type !== 'plivo-webhook') {
+    throw new InputError(setting.field, undefined, 'webhook-node-missing', { where: setting.where });
+  }
+  const url = target.webhookUrl?.();
+  if (url === undefined) {
+    throw new InputError(setting.field, undefined, 'webhook-node-no-public-url', { where: setting.where, name: target.name || target.id });
+  }
+  return url;
+}
+
 async function readAllTyped(RED: NodeAPI, node: Node, typed: TypedSetting[], msg: NodeMessageInFlow): Promise<TypedValues> {
   const values: TypedValues = {};
   for (const setting of typed) {
     try {
       values[setting.field] = { value: await readTyped(RED, node, setting, msg), where: setting.where };
     } catch (error) {
+      if (error instanceof InputError) throw error;
       // JSONata throws plain objects with a message, not Errors.
       const reason = reasonOf(error);
       throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason });
@@ -156,6 +187,8 @@ function runCallNode<Def extends CallNodeDef, Request>(
   }
   /** Messages that waited longer than their maximum wait, since the node started. */
   let expired = 0;
+  /** Messages not sent because their call had ended, since the node started. */
+  let skipped = 0;
 
   let lastOutcome: StatusView | undefined;
   if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
@@ -172,8 +205,9 @@ function runCallNode<Def extends CallNodeDef, Request>(
       return;
     }
     const shown = texts.status(view);
-    // Messages that waited too long stay counted whatever happens next.
-    const text = expired > 0 ? texts.text('status.with-expired', { status: shown, count: expired }) : shown;
+    // Messages that waited too long or were skipped stay counted whatever happens next.
+    let text = expired > 0 ? texts.text('status.with-expired', { status: shown, count: expired }) : shown;
+    if (skipped > 0) text = texts.text('status.with-skipped', { status: text, count: skipped });
     node.status({ fill: view.fill, shape: view.shape, text });
     if (view.key === 'rate-limited') status.refreshIn(1000);
   }
@@ -193,6 +227,7 @@ function runCallNode<Def extends CallNodeDef, Request>(
   function fail(end: MessageEnd, error: Error): void {
     const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
     if (error instanceof ExpiredError) expired += 1;
+    if (error instanceof CallEndedError) skipped += 1;
     settleStatus(errorView(error));
     end.error(error, statusCode);
   }
@@ -237,10 +272,27 @@ function runCallNode<Def extends CallNodeDef, Request>(
       node.warn(texts.text('warn.ignored', { fields: ignored.join(', ') }));
     }
     const { request } = built;
+    const subject = requests.subject(request);
+    const tracked = subject !== undefined && usable.skipEndedCalls ? subject : undefined;
+    const ended = tracked?.skippedWhenEnded ? usable.endedCalls.get(tracked.callUuid, Date.now()) : undefined;
+    if (tracked && ended) {
+      fail(end, new CallEndedError(tracked.callUuid, ended));
+      return;
+    }
+    const key = tracked?.skippedWhenEnded ? tracked.callUuid : undefined;
+    const sendPolicy = subject?.atMostOnce ? { ...policy, atMostOnce: true } : policy;
     // A message ends once (message-end.ts), so one catch serves the request's failure and anything after it.
-    usable.engine.submit(node, policy, (signal) => requests.send(usable, request, signal))
-      .then((response) => succeed(end, response, requests.succeeded(request)))
-      .catch((error: unknown) => fail(end, asError(error)));
+    usable.engine.submit(node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
+      .then((response) => {
+        if (tracked?.endsCall) usable.endedCalls.end(tracked.callUuid, { at: Date.now(), by: 'hang-up' }, Date.now());
+        succeed(end, response, requests.succeeded(request));
+      })
+      .catch((error: unknown) => {
+        if (tracked?.notFoundMeansEnded && error instanceof PlivoApiError && error.statusCode === 404) {
+          usable.endedCalls.end(tracked.callUuid, { at: Date.now(), by: 'not-found' }, Date.now());
+        }
+        fail(end, asError(error));
+      });
   }
 
   /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */

@@ -62,7 +62,10 @@ export function messageEnd(
       }
       if (errorOutput) {
         try {
-          msg.error = statusCode === undefined ? { message: String(error) } : { message: String(error), statusCode };
+          const { code } = error as { code?: unknown };
+          msg.error = {
+            message: String(error), ...(typeof code === 'string' ? { code } : {}), ...(statusCode === undefined ? {} : { statusCode }),
+          };
           sendWhole(1);
           done();
           return;

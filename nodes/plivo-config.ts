@@ -18,6 +18,8 @@ interface PlivoConfigDef extends NodeDef, EngineSettings {
   proxy?: string;
   /** Shares the limit with other Node-RED instances; blank: this one only. */
   redisUrl?: string;
+  /** false: send requests for calls that have ended anyway (tests that reuse call UUIDs); absent in older flows: skip them. */
+  skipEndedCalls?: boolean;
 }
 
 export interface PlivoCredentials {
@@ -79,6 +81,8 @@ export default function register(RED: NodeAPI): void {
         engine: shared.engine,
         policy,
         webhook: { authToken: resolved.authToken, replay: shared.replay },
+        endedCalls: shared.ended,
+        skipEndedCalls: def.skipEndedCalls !== false,
       };
     } catch (error) {
       account = error as Error;

@@ -13,6 +13,13 @@ export default function register(RED: NodeAPI): void {
     send: ({ client }, request, signal) => (request.action === 'play'
       ? client.play(request.callUuid, request.body, signal)
       : client.stopPlay(request.callUuid, signal)),
+    subject: (request) => ({
+      callUuid: request.callUuid,
+      skippedWhenEnded: true,
+      notFoundMeansEnded: request.action === 'play',
+      endsCall: false,
+      atMostOnce: false,
+    }),
     succeeded: (request) => successView(request.action === 'play' ? 'played' : 'stopped'),
   });
 }

@@ -13,6 +13,13 @@ export default function register(RED: NodeAPI): void {
     send: ({ client }, request, signal) => (request.action === 'speak'
       ? client.speak(request.callUuid, request.body, signal)
       : client.stopSpeak(request.callUuid, signal)),
+    subject: (request) => ({
+      callUuid: request.callUuid,
+      skippedWhenEnded: true,
+      notFoundMeansEnded: request.action === 'speak',
+      endsCall: false,
+      atMostOnce: false,
+    }),
     succeeded: (request) => successView(request.action === 'speak' ? 'speaking' : 'speech-stopped'),
   });
 }

@@ -8,8 +8,10 @@ import type { Request, Response, RequestHandler } from 'express';
 import type { PlivoConfigNode } from './plivo-config';
 import { StatusThrottle } from './lib/status-throttle';
 import {
-  checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, routePath, signatureHeaders, WarningLimiter, type WebhookAccount,
+  checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, routePath, signatureHeaders, WarningLimiter,
 } from './lib/webhook/request';
+import { endedByWebhook } from './lib/plivo/ended-calls';
+import type { PlivoAccount } from './lib/plivo/account';
 import { bodyOf, headerOf, refusalAnswer, type RefusalReason, type WebhookBody } from './lib/webhook/http';
 import { stepPastEditor } from './webhook-front-door';
 import type { WebhookMethod } from './lib/webhook/signature';
@@ -20,6 +22,12 @@ interface PlivoWebhookDef extends NodeDef {
   method?: string;
   publicUrl?: string;
   answerXml?: string;
+}
+
+/** A deployed plivo-webhook node, as other nodes may ask it. */
+export interface WebhookNode extends Node {
+  /** Its Public URL and route; undefined without a Public URL (then only the request's Host says where it is). */
+  webhookUrl?: () => string | undefined;
 }
 
 /** Bodies one webhook node reads at once at most: Plivo's arrive in milliseconds, a few at a time. */
@@ -51,6 +59,8 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const route = routePath(RED.settings.httpNodeRoot, path);
+    // The URL Plivo is to call, exactly as this node checks signatures: what plivo call sends when a URL field names this node.
+    (node as WebhookNode).webhookUrl = () => (publicUrl === undefined ? undefined : `${publicUrl}${route}`);
     const answerXml = (def.answerXml ?? '').trim();
     const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
     const warnings = new WarningLimiter();
@@ -77,10 +87,10 @@ export default function register(RED: NodeAPI): void {
     let reading = 0;
 
     const handle = async (req: Request, res: Response) => {
-      let account: WebhookAccount;
+      let plivoAccount: PlivoAccount;
       try {
         if (!configNode) throw new Error(t('errors.no-account'));
-        account = configNode.account().webhook;
+        plivoAccount = configNode.account();
       } catch (error) {
         refuse(res, 'no-token', (error as Error).message);
         return;
@@ -118,7 +128,7 @@ export default function register(RED: NodeAPI): void {
         refuse(res, read.reason);
         return;
       }
-      const check = await checkWebhook({ method, url, headers, body: read.body }, account, Date.now());
+      const check = await checkWebhook({ method, url, headers, body: read.body }, plivoAccount.webhook, Date.now());
       if ('reason' in check) {
         refuse(res, check.reason === 'bad-signature' && read.parsedElsewhere ? 'bad-signature-parsed' : check.reason);
         return;
@@ -126,7 +136,11 @@ export default function register(RED: NodeAPI): void {
       counts.accepted += 1;
       status.request();
       Object.defineProperty(req, 'headers', { value: req.headers, enumerable: true });
-      const msg: Record<string, unknown> = { _msgid: RED.util.generateId(), req, payload: payloadOf(check.params) };
+      const payload = payloadOf(check.params);
+      // Plivo's hangup callback: the account skips whatever is still queued for the call (plivo/ended-calls.ts).
+      const endedCall = endedByWebhook(payload);
+      if (endedCall !== undefined) plivoAccount.endedCalls.end(endedCall, { at: Date.now(), by: 'webhook' }, Date.now());
+      const msg: Record<string, unknown> = { _msgid: RED.util.generateId(), req, payload };
       if (answerXml) res.status(200).type('application/xml').send(answerXml);
       else msg.res = { _res: res };
       node.send(msg);

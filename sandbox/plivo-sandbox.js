@@ -29,6 +29,12 @@ const DEMO_BROADCAST_CALLS = Object.freeze([
   '4c712d53-6eaf-4081-b293-0d1e2f304154',
 ]);
 
+const LIST_PARAMETERS = new Set(['status', 'call_direction', 'from_number', 'to_number']);
+const TRANSFER_PARAMETERS = new Set(['legs', 'aleg_url', 'aleg_method', 'bleg_url', 'bleg_method']);
+const DTMF_PARAMETERS = new Set(['digits', 'leg']);
+const RECORD_PARAMETERS = new Set([
+  'time_limit', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method',
+]);
 const PLAY_PARAMETERS = new Set(['urls', 'length', 'legs', 'loop', 'mix']);
 const SPEAK_PARAMETERS = new Set(['text', 'voice', 'language', 'legs', 'loop', 'mix']);
 /**
@@ -104,9 +110,54 @@ function speakBodyError(body) {
   return undefined;
 }
 
+/** The body's keys outside `parameters`, as an error text; undefined when there are none. */
+function unknownParameters(body, parameters) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'invalid request body';
+  const unknown = Object.keys(body).filter((key) => !parameters.has(key));
+  return unknown.length > 0 ? `unknown parameter(s): ${unknown.join(', ')}` : undefined;
+}
+
+const isMethod = (value) => value === 'GET' || value === 'POST';
+
+/** Plivo-like validation of a transfer: where each moved leg goes. */
+function transferBodyError(body) {
+  const unknown = unknownParameters(body, TRANSFER_PARAMETERS);
+  if (unknown) return unknown;
+  const legs = body.legs ?? 'aleg';
+  if (!['aleg', 'bleg', 'both'].includes(legs)) return 'legs must be aleg, bleg or both';
+  for (const leg of ['aleg', 'bleg']) {
+    const url = body[`${leg}_url`];
+    if (url !== undefined && !isHttpUrl(url)) return `invalid ${leg}_url`;
+    if (url === undefined && (legs === leg || legs === 'both')) return `${leg}_url is required to transfer the ${leg}`;
+    if (`${leg}_method` in body && !isMethod(body[`${leg}_method`])) return `${leg}_method must be GET or POST`;
+  }
+  return undefined;
+}
+
+function dtmfBodyError(body) {
+  const unknown = unknownParameters(body, DTMF_PARAMETERS);
+  if (unknown) return unknown;
+  if (typeof body.digits !== 'string' || !/^[0-9*#wW]+$/.test(body.digits)) return 'digits must be 0-9, *, #, w or W';
+  if ('leg' in body && body.leg !== 'aleg' && body.leg !== 'bleg') return 'leg must be aleg or bleg';
+  return undefined;
+}
+
+function recordBodyError(body) {
+  const unknown = unknownParameters(body, RECORD_PARAMETERS);
+  if (unknown) return unknown;
+  if ('time_limit' in body && !isPositiveInteger(body.time_limit)) return 'time_limit must be a positive integer';
+  if ('file_format' in body && body.file_format !== 'mp3' && body.file_format !== 'wav') return 'file_format must be mp3 or wav';
+  if ('transcription_type' in body && body.transcription_type !== 'auto') return 'transcription_type must be auto';
+  for (const name of ['transcription_url', 'callback_url']) if (name in body && !isHttpUrl(body[name])) return `invalid ${name}`;
+  for (const name of ['transcription_method', 'callback_method']) if (name in body && !isMethod(body[name])) return `${name} must be GET or POST`;
+  return undefined;
+}
+
+const BODY_ERRORS = { Play: playBodyError, Speak: speakBodyError, DTMF: dtmfBodyError, Record: recordBodyError };
+
 /**
  * Starts a sandbox. Options: port (0 = any free port), authId, authToken, accountName,
- * liveCalls (call UUIDs that are "in progress"), rateLimit ({limit, windowMs}: a strict
+ * liveCalls (call UUIDs that are "in progress"), hangupUrl (where those calls' ends are posted), rateLimit ({limit, windowMs}: a strict
  * sliding window answered with 429, counted on arrival), delayMs (answer this long after the
  * request arrives: a real network's round trip), tls ({key, cert}: serve https, as Plivo does).
  *
@@ -119,7 +170,16 @@ async function startSandbox(options = {}) {
     name: options.accountName ?? DEMO_ACCOUNT.name,
   };
   const expectedAuth = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
-  const liveCalls = new Set(options.liveCalls ?? [DEMO_CALL_UUID, ...DEMO_BROADCAST_CALLS]);
+  /** Live calls: UUID to {from, to, direction, callerName, started, hangupUrl, recordings (URL to id), digits sent}. */
+  const liveCalls = new Map();
+  const newCall = (uuid, details = {}) => liveCalls.set(uuid, {
+    from: details.from ?? '+14155550100', to: details.to ?? '+14155550111', direction: details.direction ?? 'inbound',
+    callerName: 'Sandbox Caller', started: new Date().toISOString(), hangupUrl: details.hangupUrl, recordings: new Map(), digits: [],
+  });
+  for (const uuid of options.liveCalls ?? [DEMO_CALL_UUID, ...DEMO_BROADCAST_CALLS]) newCall(uuid, { hangupUrl: options.hangupUrl });
+  /** Webhooks the sandbox posted as Plivo would: {url, params, method, status or error}. */
+  const webhooks = [];
+  const pendingWebhooks = new Set();
   const requests = [];
   const faults = [];
   const rateLimit = options.rateLimit;
@@ -147,13 +207,15 @@ async function startSandbox(options = {}) {
   }
 
   function route(req, res, record) {
-    const match = /^\/v1\/Account\/([^/]+)\/(?:Call\/([^/]+)\/(Play|Speak)\/)?$/.exec(record.path);
+    const [pathname, search = ''] = record.path.split('?');
+    const query = new URLSearchParams(search);
+    const match = /^\/v1\/Account\/([^/]+)\/(?:(Call)\/(?:([^/]+)\/?(?:(Play|Speak|DTMF|Record)\/)?)?)?$/.exec(pathname);
     if (!match) return apiError(res, 404, 'not found');
     if (req.headers.authorization !== expectedAuth || decodeURIComponent(match[1]) !== account.authId) {
       return apiError(res, 401, 'authentication failed');
     }
-    const callUuid = match[2];
-    if (callUuid === undefined) {
+    const [, , callPath, callUuid, action] = match;
+    if (callPath === undefined) {
       if (req.method !== 'GET') return apiError(res, 405, 'method not allowed');
       return json(res, 200, {
         account_type: 'standard',
@@ -163,20 +225,128 @@ async function startSandbox(options = {}) {
         resource_uri: `/v1/Account/${account.authId}/`,
       });
     }
+    if (callUuid === undefined) return callList(req, res, query);
+    const call = liveCalls.get(callUuid);
+    if (!call) return apiError(res, 404, 'not found');
+    if (action === undefined) return callItself(req, res, record, query, callUuid, call);
+    if (action === 'Record' && req.method === 'DELETE') return stopRecording(res, record, call);
     if (req.method !== 'POST' && req.method !== 'DELETE') return apiError(res, 405, 'method not allowed');
-    if (!liveCalls.has(callUuid)) return apiError(res, 404, 'not found');
     if (req.method === 'DELETE') {
+      if (action === 'DTMF') return apiError(res, 405, 'method not allowed');
       res.writeHead(204);
       return res.end();
     }
-    if (!String(req.headers['content-type']).startsWith('application/json')) {
-      return apiError(res, 400, 'content type must be application/json');
-    }
-    if (record.json === undefined) return apiError(res, 400, 'invalid JSON body');
-    const speak = match[3] === 'Speak';
-    const invalid = speak ? speakBodyError(record.json) : playBodyError(record.json);
+    const body = jsonBody(req, res, record);
+    if (body === undefined) return undefined;
+    const invalid = BODY_ERRORS[action](body);
     if (invalid) return apiError(res, 400, invalid);
-    return json(res, 202, { message: speak ? 'speak started' : 'play started', api_id: randomUUID() });
+    if (action === 'Record') return startRecording(res, body, callUuid, call);
+    if (action === 'DTMF') {
+      call.digits.push(body.digits);
+      return json(res, 202, { message: 'digits sent', api_id: randomUUID() });
+    }
+    return json(res, 202, { message: action === 'Speak' ? 'speak started' : 'play started', api_id: randomUUID() });
+  }
+
+  /** The JSON body of a POST, or undefined once a 400 has been answered. */
+  function jsonBody(req, res, record) {
+    if (!String(req.headers['content-type']).startsWith('application/json')) {
+      apiError(res, 400, 'content type must be application/json');
+      return undefined;
+    }
+    if (record.json === undefined) {
+      apiError(res, 400, 'invalid JSON body');
+      return undefined;
+    }
+    return record.json;
+  }
+
+  /** GET Call/?status=live: the live calls' UUIDs, filtered as Plivo filters them. */
+  function callList(req, res, query) {
+    if (req.method !== 'GET') return apiError(res, 405, 'method not allowed');
+    if (query.get('status') !== 'live') return apiError(res, 400, 'the sandbox lists live calls only: status=live');
+    const unknown = [...query.keys()].filter((key) => !LIST_PARAMETERS.has(key));
+    if (unknown.length > 0) return apiError(res, 400, `unknown parameter(s): ${unknown.join(', ')}`);
+    const direction = query.get('call_direction');
+    if (direction !== null && direction !== 'inbound' && direction !== 'outbound') return apiError(res, 400, 'call_direction must be inbound or outbound');
+    const calls = [...liveCalls].filter(([, call]) => (direction === null || call.direction === direction)
+      && (!query.has('from_number') || call.from === query.get('from_number'))
+      && (!query.has('to_number') || call.to === query.get('to_number'))).map(([uuid]) => uuid);
+    return json(res, 200, { api_id: randomUUID(), calls });
+  }
+
+  /** Call/{uuid}/: GET its live details, POST a transfer, DELETE a hang-up. */
+  function callItself(req, res, record, query, callUuid, call) {
+    if (req.method === 'GET') {
+      if (query.get('status') !== 'live') return apiError(res, 400, 'the sandbox has live calls only: status=live');
+      return json(res, 200, {
+        api_id: randomUUID(), call_uuid: callUuid, call_status: 'in-progress', direction: call.direction, from: call.from, to: call.to,
+        caller_name: call.callerName, session_start: call.started, request_uuid: callUuid,
+      });
+    }
+    if (req.method === 'DELETE') {
+      endCall(callUuid);
+      res.writeHead(204);
+      return res.end();
+    }
+    if (req.method !== 'POST') return apiError(res, 405, 'method not allowed');
+    const body = jsonBody(req, res, record);
+    if (body === undefined) return undefined;
+    const invalid = transferBodyError(body);
+    if (invalid) return apiError(res, 400, invalid);
+    // As Plivo does, each leg moved fetches its new URL (signed, like every Plivo webhook).
+    const legs = body.legs ?? 'aleg';
+    for (const leg of legs === 'both' ? ['aleg', 'bleg'] : [legs]) {
+      const url = body[`${leg}_url`];
+      deliver(url, { ...callParams(callUuid, call), CallStatus: 'in-progress', Event: 'Transfer' }, body[`${leg}_method`] ?? 'POST');
+    }
+    return json(res, 202, { message: 'call transferred', api_id: randomUUID() });
+  }
+
+  function startRecording(res, body, callUuid, call) {
+    const recordingId = randomUUID();
+    const url = `https://media.plivo.com/v1/Account/${account.authId}/Recording/${recordingId}.${body.file_format ?? 'mp3'}`;
+    call.recordings.set(url, recordingId);
+    return json(res, 202, { url, message: 'call recording started', recording_id: recordingId, api_id: randomUUID() });
+  }
+
+  /** DELETE Call/{uuid}/Record/: one recording (URL) or all of them. */
+  function stopRecording(res, record, call) {
+    const body = record.json ?? {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return apiError(res, 400, 'invalid request body');
+    const unknown = Object.keys(body).filter((key) => key !== 'URL');
+    if (unknown.length > 0) return apiError(res, 400, `unknown parameter(s): ${unknown.join(', ')}`);
+    if (body.URL !== undefined && !call.recordings.has(body.URL)) return apiError(res, 404, 'recording not found');
+    if (body.URL !== undefined) call.recordings.delete(body.URL);
+    else call.recordings.clear();
+    res.writeHead(204);
+    return res.end();
+  }
+
+  function callParams(callUuid, call) {
+    return { CallUUID: callUuid, From: call.from, To: call.to, Direction: call.direction, CallerName: call.callerName };
+  }
+
+  /** Posts a signed webhook without holding up the answer; what it got is kept in `webhooks`. */
+  function deliver(url, params, method = 'POST') {
+    const sent = { url, params, method };
+    webhooks.push(sent);
+    const done = sendWebhook(account.authToken, url, params, { method }).then(
+      (answer) => { sent.status = answer.status; },
+      (error) => { sent.error = error.message; },
+    );
+    pendingWebhooks.add(done);
+    done.finally(() => pendingWebhooks.delete(done));
+  }
+
+  /** The call ends: every request for it is answered 404 from now on, and its hangup URL (if any) is told. */
+  function endCall(callUuid) {
+    const call = liveCalls.get(callUuid);
+    if (!call) return;
+    liveCalls.delete(callUuid);
+    if (call.hangupUrl) {
+      deliver(call.hangupUrl, { ...callParams(callUuid, call), CallStatus: 'completed', Event: 'Hangup', HangupCause: 'NORMAL_CLEARING' });
+    }
   }
 
   /**
@@ -187,7 +357,7 @@ async function startSandbox(options = {}) {
     const answerUrl = body?.answer_url;
     if (!isHttpUrl(answerUrl)) return apiError(res, 400, 'answer_url must be an http(s) URL');
     const callUuid = randomUUID();
-    liveCalls.add(callUuid);
+    newCall(callUuid, { hangupUrl: isHttpUrl(body.hangup_url) ? body.hangup_url : undefined });
     const params = {
       CallUUID: callUuid, From: '+14155550100', To: '+14155550111', Direction: 'inbound',
       CallStatus: 'ringing', Event: 'StartApp', CallerName: 'Sandbox Caller',
@@ -207,6 +377,7 @@ async function startSandbox(options = {}) {
     const callUuid = body?.call_uuid;
     if (typeof callUuid !== 'string' || !liveCalls.has(callUuid)) return apiError(res, 404, 'no such live call');
     if (!isHttpUrl(body.hangup_url)) return apiError(res, 400, 'hangup_url must be an http(s) URL');
+    liveCalls.get(callUuid).hangupUrl = undefined;
     liveCalls.delete(callUuid);
     const params = {
       CallUUID: callUuid, From: '+14155550100', To: '+14155550111', Direction: 'inbound',
@@ -275,13 +446,26 @@ async function startSandbox(options = {}) {
     account,
     requests,
     stats,
-    /** Adds a live call; returns its UUID. */
-    addCall(uuid = randomUUID()) {
-      liveCalls.add(uuid);
+    webhooks,
+    /**
+     * Adds a live call; returns its UUID. details: {from, to, direction, hangupUrl}; with a
+     * hangupUrl the call's end is posted there (signed), as Plivo calls an application's hangup URL.
+     */
+    addCall(uuid = randomUUID(), details = {}) {
+      newCall(uuid, details);
       return uuid;
     },
+    /** The caller hangs up: 404 for the call from now on, and its hangup webhook when it has a hangup URL. */
     hangUp(uuid) {
-      liveCalls.delete(uuid);
+      endCall(uuid);
+    },
+    /** A live call's state ({from, to, direction, recordings, digits}), or undefined once it has ended. */
+    call(uuid) {
+      return liveCalls.get(uuid);
+    },
+    /** Resolves when every webhook posted so far has been answered. */
+    async webhooksSettled() {
+      while (pendingWebhooks.size > 0) await Promise.allSettled([...pendingWebhooks]);
     },
     /**
      * Makes the next `times` requests misbehave. fault: {status, body?, headers?} to answer
@@ -290,9 +474,10 @@ async function startSandbox(options = {}) {
     fail(fault, times = 1) {
       for (let i = 0; i < times; i += 1) faults.push(fault);
     },
-    /** Forgets recorded requests, pending faults and counters. */
+    /** Forgets recorded requests and webhooks, pending faults and counters. */
     reset() {
       requests.length = 0;
+      webhooks.length = 0;
       faults.length = 0;
       recentStarts.length = 0;
       stats.connections = 0;

@@ -14,8 +14,8 @@ export interface StatusView {
   params?: Record<string, string | number>;
 }
 
-/** After Plivo accepted a request: `key` names what started or stopped. */
-export function successView(key: 'played' | 'stopped' | 'speaking' | 'speech-stopped'): StatusView {
+/** After Plivo accepted a request: `key` (under status in the catalog) names what was done. */
+export function successView(key: string): StatusView {
   return { fill: 'green', shape: 'dot', key };
 }
 

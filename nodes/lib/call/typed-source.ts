@@ -4,8 +4,11 @@
  */
 import { text } from '../common/messages';
 
-/** The types read at each message. Any other type (or none, in flows saved before) is a fixed value. */
-const TYPED_SOURCES = new Set(['msg', 'flow', 'global', 'env', 'jsonata']);
+/**
+ * The types read at each message ('plivo-webhook': a URL field naming a plivo webhook node by id).
+ * Any other type (or none, in flows saved before) is a fixed value.
+ */
+const TYPED_SOURCES = new Set(['msg', 'flow', 'global', 'env', 'jsonata', 'plivo-webhook']);
 const MAX_EXPRESSION_SHOWN = 60;
 
 export interface TypedSetting {
@@ -16,9 +19,10 @@ export interface TypedSetting {
   where: string;
 }
 
-/** "msg.call.uuid", "flow.hold", "env.HOLD_URL", "the JSONata expression ..." */
+/** "msg.call.uuid", "flow.hold", "env.HOLD_URL", "the JSONata expression ...", "the plivo webhook node <id>" */
 export function sourceName(type: string, value: string): string {
   if (type === 'env') return `env.${value.replace(/^\$\{(.*)\}$/, '$1')}`;
+  if (type === 'plivo-webhook') return text('webhook-source', { name: value });
   if (type === 'jsonata') {
     const expression = value.length > MAX_EXPRESSION_SHOWN ? `${value.slice(0, MAX_EXPRESSION_SHOWN - 3)}...` : value;
     return text('jsonata-source', { expression });

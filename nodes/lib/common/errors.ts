@@ -129,3 +129,35 @@ export class ConfigError extends Error {
     this.name = text('names.account');
   }
 }
+
+/** How the account learnt that a call ended. */
+export type EndedBy = 'webhook' | 'hang-up' | 'not-found';
+
+/** A call that has ended: when (ms since the epoch) and how the account learnt it. */
+export interface EndedCall {
+  at: number;
+  by: EndedBy;
+}
+
+/** "12:04:31", the runtime's local time of day. */
+function timeOfDay(at: number): string {
+  const date = new Date(at);
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+/**
+ * A request for a call that has ended, ended unsent: Plivo would answer 404 and the request
+ * would spend a slot of the account's limit. `code` tells it apart in a Catch or switch node
+ * (Node-RED copies it to msg.error.code).
+ */
+export class CallEndedError extends NotSentError {
+  readonly code = 'CALL_ENDED';
+  readonly callUuid: string;
+  readonly ended: EndedCall;
+
+  constructor(callUuid: string, ended: EndedCall) {
+    super(text('call-ended', { time: timeOfDay(ended.at), by: text(`ended-by.${ended.by}`) }));
+    this.callUuid = callUuid;
+    this.ended = ended;
+  }
+}

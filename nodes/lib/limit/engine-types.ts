@@ -27,6 +27,12 @@ export interface TaskPolicy {
   rateLimitWaitMs: number;
   /** Its turn: `high` before `normal` before `low`; normal when absent. */
   priority?: Priority;
+  /**
+   * A request that must not take effect twice (a hang-up, a transfer, digits): tried again only
+   * when it cannot have reached the server (a 429, a connection never made), never after an answer,
+   * a reset or a timeout.
+   */
+  atMostOnce?: boolean;
   /** The most time it may wait before its first attempt starts; `source` names the setting in the error. */
   maxWait?: { ms: number; source: string };
 }

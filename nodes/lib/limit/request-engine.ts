@@ -33,6 +33,8 @@ const WINDOW_SLACK_MS = 5;
 
 interface Task<T> {
   owner: object;
+  /** What the request is about (a call UUID): `drop` ends the waiting ones of a key at once. */
+  key?: string;
   priority: Priority;
   attempt: Attempt<T>;
   policy: TaskPolicy;
@@ -110,8 +112,11 @@ export class RequestEngine {
     this.changed();
   }
 
-  /** Queues a request; `attempt` is called once per try, with a signal that aborts it on close. */
-  submit<T>(owner: object, policy: TaskPolicy, attempt: Attempt<T>): Promise<T> {
+  /**
+   * Queues a request; `attempt` is called once per try, with a signal that aborts it on close.
+   * `key` names what it is about, for `drop`.
+   */
+  submit<T>(owner: object, policy: TaskPolicy, attempt: Attempt<T>, key?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waitingNow = this.queue.size + this.waiting.size;
       if (waitingNow >= this.limits.queueLimit) {
@@ -119,7 +124,7 @@ export class RequestEngine {
         return;
       }
       const task: Task<T> = {
-        owner, priority: policy.priority ?? 'normal', attempt, policy, attempts: 0, failures: 0, startedAt: 0,
+        owner, key, priority: policy.priority ?? 'normal', attempt, policy, attempts: 0, failures: 0, startedAt: 0,
         queuedAt: this.clock.now(), resolve, reject,
       };
       if (policy.maxWait) task.expiryTimer = setTimeout(() => this.expire(task as Task<unknown>), policy.maxWait.ms);
@@ -175,6 +180,27 @@ export class RequestEngine {
     }
     this.owners.delete(owner);
     this.pump();
+  }
+
+  /**
+   * Ends every request about `key` that has not started (queued, or waiting to be tried again)
+   * with `error()`, unsent: what it was about is gone. Requests in flight finish. Returns how many ended.
+   */
+  drop(key: string, error: () => Error): number {
+    const matches = (task: Task<unknown>) => task.key === key;
+    const dropped = [...this.queue.removeWhere(matches), ...[...this.waiting].filter(matches)];
+    for (const task of dropped) {
+      this.waiting.delete(task);
+      clearTimeout(task.retryTimer);
+      clearTimeout(task.expiryTimer);
+      this.counts(task.owner).queued -= 1;
+      task.reject(error());
+    }
+    if (dropped.length > 0) {
+      this.pump();
+      this.changed();
+    }
+    return dropped.length;
   }
 
   private counts(owner: object): OwnerCounts {
@@ -297,7 +323,7 @@ export class RequestEngine {
         this.limits.rateWindowMs, now, this.clock.random);
     } else {
       task.failures += 1;
-      decision = decideRetry(error, task.failures, task.policy.retries, now, this.clock.random);
+      decision = decideRetry(error, task.failures, task.policy.retries, now, this.clock.random, task.policy.atMostOnce);
     }
     if (decision.pauseAccountMs > 0) {
       this.pausedUntil = Math.max(this.pausedUntil, now + decision.pauseAccountMs);

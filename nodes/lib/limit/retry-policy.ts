@@ -21,6 +21,9 @@ const RETRYABLE_CODES = new Set([
   PROXY_REFUSED,
 ]);
 
+/** Failures where the request cannot have reached the server: safe to try again even for a request sent at most once. */
+const NEVER_ARRIVED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', PROXY_REFUSED]);
+
 export interface RetryDecision {
   retry: boolean;
   delayMs: number;
@@ -81,6 +84,7 @@ export function decideAfterRateLimit(
  * After any failure but a 429.
  * @param failures the failed attempts so far, 429s not counted (1 after the first)
  * @param retries how many such failures may be tried again
+ * @param atMostOnce the request must not take effect twice: only a connection never made is tried again
  */
 export function decideRetry(
   error: unknown,
@@ -88,9 +92,14 @@ export function decideRetry(
   retries: number,
   now: number,
   random: () => number = Math.random,
+  atMostOnce = false,
 ): RetryDecision {
   const final = { retry: false, delayMs: 0, pauseAccountMs: 0 };
   if (!(error instanceof PlivoApiError)) return final;
+  if (atMostOnce && !(error.statusCode === undefined && error.code !== undefined && NEVER_ARRIVED_CODES.has(error.code))) {
+    const mayHaveArrived = error.statusCode === undefined ? error.code !== undefined && RETRYABLE_CODES.has(error.code) : error.statusCode >= 500;
+    return mayHaveArrived ? { ...final, note: text('sent-at-most-once') } : final;
+  }
   const status = error.statusCode;
   const left = failures <= retries;
 

@@ -9,6 +9,7 @@ import type { EngineLimits, TaskPolicy } from '../limit/engine-types';
 import type { RequestEngine } from '../limit/request-engine';
 import type { WebhookAccount } from '../webhook/request';
 import type { Account, PlivoClient } from './client';
+import type { EndedCalls } from './ended-calls';
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
 
@@ -129,4 +130,8 @@ export interface PlivoAccount {
   policy: RequestPolicy;
   /** What a webhook node needs: the token that signs, and the account's replay guard. */
   webhook: WebhookAccount;
+  /** The calls that have ended, which the account's webhooks and requests tell it of. */
+  endedCalls: EndedCalls;
+  /** Whether requests for a call that has ended end unsent (the account's setting; on unless turned off). */
+  skipEndedCalls: boolean;
 }

@@ -32,6 +32,13 @@ export interface PlivoClientOptions {
   proxy?: ProxyRoute;
 }
 
+export interface RequestOptions {
+  json?: object;
+  /** Query parameters, URL-encoded by got: a value can never add a parameter or change the path. */
+  query?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 let gotModule: Promise<Got> | undefined;
 
 /** The account a client sends as: resolved by account.ts from the node's settings. */
@@ -115,7 +122,7 @@ export class PlivoClient {
   request(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    options: { json?: object; signal?: AbortSignal } = {},
+    options: RequestOptions = {},
   ): Promise<PlivoResponse> {
     const sent = this.send(method, path, options);
     this.active.add(sent);
@@ -127,7 +134,7 @@ export class PlivoClient {
   private async send(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    { json, signal }: { json?: object; signal?: AbortSignal },
+    { json, query, signal }: RequestOptions,
   ): Promise<PlivoResponse> {
     const got = await loadGot();
     const url = `${this.account.baseUrl}/v1/Account/${encodeURIComponent(this.account.authId)}/${path}`;
@@ -136,6 +143,7 @@ export class PlivoClient {
       response = await got(url, {
         method,
         json,
+        searchParams: query,
         signal,
         headers: { authorization: this.authorization, 'user-agent': this.options.userAgent, accept: 'application/json' },
         agent: this.agents,

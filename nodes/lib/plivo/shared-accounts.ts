@@ -1,11 +1,12 @@
 /**
  * What the runtime keeps per Auth ID: Plivo's limit is per account, so every config node with
  * the same Auth ID (and every node using them) shares one RequestEngine; when users disagree,
- * the strictest limits apply. Every webhook node of the account shares one ReplayGuard.
+ * the strictest limits apply. Every webhook node of the account shares one ReplayGuard, and
+ * every node one memory of the calls that have ended (EndedCalls).
  *
  * Both outlive their last user: after a redeploy the new nodes inherit the recent request
  * history (a redeploy cannot burst past the limit) and the signatures already accepted (a
- * redeploy cannot reopen a replay). Their Redis connections do not: they close with the last
+ * redeploy cannot reopen a replay), and so does its memory of ended calls. Their Redis connections do not: they close with the last
  * user that set one, so nothing keeps the process alive.
  */
 import { showRedisUrl, type RedisLog, type RedisSettings } from '../redis/connection';
@@ -13,6 +14,9 @@ import { RedisWindow } from '../limit/redis-window';
 import type { EngineLimits } from '../limit/engine-types';
 import { RequestEngine } from '../limit/request-engine';
 import { RedisSeenSignatures, ReplayGuard } from '../webhook/replay-guard';
+import { CallEndedError } from '../common/errors';
+import { EndedCalls } from './ended-calls';
+import { RedisEndedCalls } from './redis-ended-calls';
 
 interface User {
   limits: EngineLimits;
@@ -22,11 +26,12 @@ interface User {
 export interface SharedAccount {
   engine: RequestEngine;
   replay: ReplayGuard;
+  ended: EndedCalls;
 }
 
 interface Shared extends SharedAccount {
   users: Map<object, User>;
-  redis?: { settings: RedisSettings; window: RedisWindow; seen: RedisSeenSignatures };
+  redis?: { settings: RedisSettings; window: RedisWindow; seen: RedisSeenSignatures; ended: RedisEndedCalls };
 }
 
 const accounts = new Map<string, Shared>();
@@ -59,12 +64,19 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
   }
   if (shared.redis && wanted && sameRedis(shared.redis.settings, wanted)) return Promise.resolve();
   const old = shared.redis;
-  const closed = old ? Promise.all([old.window.close(), old.seen.close()]).then(() => undefined) : Promise.resolve();
+  const closed = old ? Promise.all([old.window.close(), old.seen.close(), old.ended.close()]).then(() => undefined) : Promise.resolve();
+  const { ended } = shared;
   shared.redis = wanted
-    ? { settings: wanted, window: new RedisWindow(authId, wanted, log), seen: new RedisSeenSignatures(authId, wanted, log) }
+    ? {
+      settings: wanted,
+      window: new RedisWindow(authId, wanted, log),
+      seen: new RedisSeenSignatures(authId, wanted, log),
+      ended: new RedisEndedCalls(authId, wanted, log, (callUuid, call) => ended.end(callUuid, call, Date.now(), false)),
+    }
     : undefined;
   shared.engine.setSharedWindow(shared.redis?.window);
   shared.replay.useRedis(shared.redis?.seen);
+  shared.ended.useShare(shared.redis?.ended);
   return closed;
 }
 
@@ -77,13 +89,17 @@ export function acquireAccount(
 ): SharedAccount {
   let shared = accounts.get(authId);
   if (!shared) {
-    shared = { engine: new RequestEngine(limits), replay: new ReplayGuard(), users: new Map() };
+    const engine = new RequestEngine(limits);
+    const ended = new EndedCalls();
+    // Requests queued for a call that has just ended are never sent (only those submitted with the call as their key).
+    ended.onEnded((callUuid, call) => engine.drop(callUuid, () => new CallEndedError(callUuid, call)));
+    shared = { engine, replay: new ReplayGuard(), ended, users: new Map() };
     accounts.set(authId, shared);
   }
   shared.users.set(user, { limits, redis });
   shared.engine.setLimits(strictest(shared.users.values()) ?? limits);
   void matchRedis(authId, shared, log);
-  return { engine: shared.engine, replay: shared.replay };
+  return { engine: shared.engine, replay: shared.replay, ended: shared.ended };
 }
 
 /** Resolves when the account's Redis connections, if this was their last user, have closed. */

@@ -1,0 +1,238 @@
+/**
+ * Turns the plivo-call node's settings and an incoming msg.payload into one validated request of
+ * Plivo's live call control: hang up, transfer, send digits, record, stop recording, a live call's
+ * details, the live calls. No Node-RED here: unit tests call it directly. Settings work as plivo
+ * play's (play-request.ts): '' takes the field from the message, a set value wins, a typed source
+ * arrives already read. Settings and msg.payload fields carry Plivo's parameter names.
+ *
+ * Requests and their forms follow Plivo's official Node SDK (plivo/dist/resources/call.js:
+ * calls.hangup, transfer, sendDigits, record, stopRecording, liveCalls.get, liveCalls.list);
+ * allowed values follow Plivo's pages, cited at each check.
+ */
+import { InputError } from '../common/errors';
+import { MAX_URL_CHARACTERS } from './play-request';
+import {
+  choiceParser, isRecord, label, pick, pickCallUuid, settingText, type Source, type TypedValues,
+} from './fields';
+import { urlOrUndefined } from '../common/url';
+
+export const CALL_OPERATIONS = ['hangup', 'transfer', 'send-digits', 'record', 'stop-recording', 'live-details', 'live-calls'] as const;
+export type CallOperation = (typeof CALL_OPERATIONS)[number];
+
+/** The node's settings as saved in the flow; '' (or absent) means "from the message". Operation 'msg': msg.payload.operation. */
+export interface CallSettings {
+  operation?: unknown;
+  callUuid?: unknown;
+  legs?: unknown;
+  aleg_url?: unknown;
+  aleg_method?: unknown;
+  bleg_url?: unknown;
+  bleg_method?: unknown;
+  digits?: unknown;
+  leg?: unknown;
+  time_limit?: unknown;
+  file_format?: unknown;
+  transcription_type?: unknown;
+  transcription_url?: unknown;
+  transcription_method?: unknown;
+  callback_url?: unknown;
+  callback_method?: unknown;
+  URL?: unknown;
+  call_direction?: unknown;
+  from_number?: unknown;
+  to_number?: unknown;
+}
+
+/** The parameters each operation sends besides the call UUID, by Plivo's names. */
+export const OPERATION_FIELDS: Record<CallOperation, readonly (keyof CallSettings)[]> = {
+  hangup: [],
+  transfer: ['legs', 'aleg_url', 'aleg_method', 'bleg_url', 'bleg_method'],
+  'send-digits': ['digits', 'leg'],
+  record: ['time_limit', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'],
+  'stop-recording': ['URL'],
+  'live-details': [],
+  'live-calls': ['call_direction', 'from_number', 'to_number'],
+};
+
+/** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
+export const CALL_TYPED_FIELDS = ['callUuid', ...new Set(Object.values(OPERATION_FIELDS).flat())] as const;
+
+/** The request, ready for the client: `path` is under /v1/Account/{auth_id}/. */
+export interface CallOperationRequest {
+  operation: CallOperation;
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** The call it is for; none for live calls. */
+  callUuid?: string;
+  /** A JSON body, as the SDK sends it. */
+  body?: Record<string, string | number>;
+  /** Query parameters (live details, live calls). */
+  query?: Record<string, string>;
+}
+
+export interface BuiltCallOperation {
+  request: CallOperationRequest;
+  /** msg.payload fields that were present but shadowed by the node's settings. */
+  ignoredFields: string[];
+}
+
+/**
+ * Plivo's answer to each of these is either done or not done: an operation that changes the call
+ * (hang up, transfer, digits, start recording) is sent at most once, so a reset or timeout after
+ * it may have arrived is not tried again. Stopping a recording and reading are safe to repeat.
+ */
+export function sentAtMostOnce(operation: CallOperation): boolean {
+  return operation === 'hangup' || operation === 'transfer' || operation === 'send-digits' || operation === 'record';
+}
+
+const parseOperation = choiceParser(CALL_OPERATIONS, 'operation-invalid');
+// https://www.plivo.com/docs/voice/api/call/transfer-a-call: legs aleg (default), bleg or both; methods GET or POST (default POST).
+const parseLegs = choiceParser(['aleg', 'bleg', 'both'] as const, 'legs-invalid');
+const parseMethod = choiceParser(['GET', 'POST'] as const, 'method-invalid');
+// Send digits (https://www.plivo.com/docs/voice/api/call/, and the SDK's sendDigits): leg aleg (default) or bleg.
+const parseLeg = choiceParser(['aleg', 'bleg'] as const, 'leg-invalid');
+// https://www.plivo.com/docs/voice/api/call/record-calls/start-recording-a-call: mp3 (default) or wav; transcription "auto".
+const parseFileFormat = choiceParser(['mp3', 'wav'] as const, 'file-format-invalid');
+const parseTranscriptionType = choiceParser(['auto'] as const, 'transcription-type-invalid');
+// Retrieve all live calls (https://www.plivo.com/docs/voice/api/call/): call_direction inbound or outbound.
+const parseDirection = choiceParser(['inbound', 'outbound'] as const, 'direction-invalid');
+
+/**
+ * Digits as Plivo's Send digits page (under https://www.plivo.com/docs/voice/api/call/) allows them: 0-9, * and #, with w (half a second) and W
+ * (a second) to wait between them. At most 256: past any real menu, short of an absurd request.
+ */
+const DIGITS = /^[0-9*#wW]{1,256}$/;
+/** A recording's time limit: Plivo's default is 60 s; a call lasts at most 4 hours (14,400 s). */
+const MAX_TIME_LIMIT_S = 14_400;
+/** A phone number or SIP endpoint filter for the live list: digits with an optional +, or a SIP user. */
+const NUMBER_FILTER = /^\+?[0-9A-Za-z_.@:-]{1,64}$/;
+const NOT_IN_URL = /[\s\u0000-\u001f\u007f]/;
+
+function parseUrl(value: unknown, source: Source): string {
+  const fail = (key: string) => new InputError(source.field, value, key, { where: label(source) });
+  if (typeof value !== 'string') throw fail('url-type');
+  const url = value.trim();
+  if (url === '') throw fail('url-empty');
+  if (NOT_IN_URL.test(url)) throw fail('url-whitespace');
+  if (url.length > MAX_URL_CHARACTERS) {
+    throw new InputError(source.field, `${url.slice(0, 40)}...`, 'url-too-long', { where: label(source), max: MAX_URL_CHARACTERS });
+  }
+  const parsed = urlOrUndefined(url);
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') throw fail('url-invalid');
+  return url;
+}
+
+function parseDigits(value: unknown, source: Source): string {
+  const digits = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value)
+    : typeof value === 'string' ? value.trim() : undefined;
+  if (digits === undefined || !DIGITS.test(digits)) throw new InputError(source.field, value, 'digits-invalid', { where: label(source) });
+  return digits;
+}
+
+function parseTimeLimit(value: unknown, source: Source): number {
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_TIME_LIMIT_S) {
+    throw new InputError(source.field, value, 'time-limit-invalid', { where: label(source), max: MAX_TIME_LIMIT_S });
+  }
+  return seconds;
+}
+
+function parseNumberFilter(value: unknown, source: Source): string {
+  const number = typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? String(value)
+    : typeof value === 'string' ? value.trim() : undefined;
+  if (number === undefined || !NUMBER_FILTER.test(number)) throw new InputError(source.field, value, 'number-invalid', { where: label(source) });
+  return number;
+}
+
+const PARSERS: Record<string, (value: unknown, source: Source) => string | number> = {
+  legs: parseLegs,
+  aleg_url: parseUrl,
+  aleg_method: parseMethod,
+  bleg_url: parseUrl,
+  bleg_method: parseMethod,
+  digits: parseDigits,
+  leg: parseLeg,
+  time_limit: parseTimeLimit,
+  file_format: parseFileFormat,
+  transcription_type: parseTranscriptionType,
+  transcription_url: parseUrl,
+  transcription_method: parseMethod,
+  callback_url: parseUrl,
+  callback_method: parseMethod,
+  URL: parseUrl,
+  call_direction: parseDirection,
+  from_number: parseNumberFilter,
+  to_number: parseNumberFilter,
+};
+
+/** The operation's parameters that were given, each validated. */
+function pickParameters(
+  operation: CallOperation, settings: CallSettings, fields: Record<string, unknown>, ignored: string[], typed: TypedValues,
+): Record<string, string | number> {
+  const parameters: Record<string, string | number> = {};
+  for (const name of OPERATION_FIELDS[operation]) {
+    const picked = pick(name, settingText(settings[name]), fields, name, ignored, typed[name]);
+    if (picked) parameters[name] = PARSERS[name](picked.value, picked.source);
+  }
+  return parameters;
+}
+
+/** A transfer names where each leg it moves goes: Plivo requires aleg_url for aleg or both, bleg_url for bleg or both. */
+function checkTransfer(parameters: Record<string, string | number>): void {
+  const legs = parameters.legs ?? 'aleg';
+  if (legs !== 'bleg' && parameters.aleg_url === undefined) throw new InputError('aleg_url', undefined, 'transfer-url-missing', { legs, url: 'aleg_url' });
+  if (legs !== 'aleg' && parameters.bleg_url === undefined) throw new InputError('bleg_url', undefined, 'transfer-url-missing', { legs, url: 'bleg_url' });
+}
+
+export function buildCallOperation(settings: CallSettings, payload: unknown, typed: TypedValues = {}): BuiltCallOperation {
+  const fields = isRecord(payload) ? payload : {};
+  const ignoredFields: string[] = [];
+  const operationSetting = settingText(settings.operation);
+  const fromMessage = operationSetting === '' || operationSetting === 'msg';
+  const picked = pick('operation', fromMessage ? '' : operationSetting, fields, 'operation', ignoredFields);
+  if (!picked) {
+    if (!isRecord(payload)) throw new InputError('payload', payload, 'payload-not-object', { needed: 'operation' });
+    throw new InputError('operation', undefined, 'operation-missing');
+  }
+  const operation = parseOperation(picked.value, picked.source);
+  const needsCall = operation !== 'live-calls';
+  const callUuidSetting = settingText(settings.callUuid);
+  if (needsCall && !isRecord(payload) && callUuidSetting === '' && !typed.callUuid) {
+    throw new InputError('payload', payload, 'payload-not-object', { needed: 'call_uuid' });
+  }
+  const callUuid = needsCall ? pickCallUuid(callUuidSetting, fields, ignoredFields, typed) : undefined;
+  const parameters = pickParameters(operation, settings, fields, ignoredFields, typed);
+  const call = `Call/${callUuid ?? ''}/`;
+  const has = Object.keys(parameters).length > 0;
+  let request: CallOperationRequest;
+  switch (operation) {
+    case 'hangup':
+      request = { operation, method: 'DELETE', path: call, callUuid };
+      break;
+    case 'transfer':
+      checkTransfer(parameters);
+      request = { operation, method: 'POST', path: call, callUuid, body: parameters };
+      break;
+    case 'send-digits':
+      if (parameters.digits === undefined) throw new InputError('digits', undefined, 'digits-missing');
+      request = { operation, method: 'POST', path: `${call}DTMF/`, callUuid, body: parameters };
+      break;
+    case 'record':
+      request = { operation, method: 'POST', path: `${call}Record/`, callUuid, body: parameters };
+      break;
+    case 'stop-recording':
+      request = { operation, method: 'DELETE', path: `${call}Record/`, callUuid, ...(has ? { body: parameters } : {}) };
+      break;
+    case 'live-details':
+      request = { operation, method: 'GET', path: call, callUuid, query: { status: 'live' } };
+      break;
+    default:
+      request = { operation, method: 'GET', path: 'Call/', query: { ...parameters as Record<string, string>, status: 'live' } };
+  }
+  return { request, ignoredFields };
+}
+
+/** Whether a request may be sent for a call that has ended: only asking about it may. */
+export function skippedWhenEnded(request: CallOperationRequest): boolean {
+  return request.callUuid !== undefined && request.operation !== 'live-details';
+}
