@@ -1,5 +1,5 @@
 /**
- * What the plivo play and plivo speak editors share: the checks of the settings every call
+ * What the call nodes' editors (plivo play, plivo speak, plivo call) share: the checks of the settings every call
  * node has, their labels, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
  * message), the Action menu, and trimming on save. Node-RED serves this from the package's
  * resources/ folder and runs a node's own script only once it has loaded; both nodes load
@@ -117,17 +117,22 @@
         });
     }
 
-    /** Makes each field a typed input: its fixed type first, then the sources read at each message. */
-    function prepareTypedInputs(types) {
+    /**
+     * Makes each field a typed input: its fixed type first, then `extra[field]` (more types of
+     * its own, like a plivo webhook node for a URL), then the sources read at each message.
+     */
+    function prepareTypedInputs(types, extra) {
         Object.keys(types).forEach(function (field) {
             var fixed = types[field];
             var fixedName = typeof fixed === 'string' ? fixed : fixed.value;
+            var own = (extra && extra[field]) || [];
+            var ownNames = own.map(function (type) { return type.value; });
             var typeField = $('#node-input-' + field + 'Type');
             // Flows saved before typed inputs have no type: their values are fixed ones.
-            if (!isSource(typeField.val())) typeField.val(fixedName);
+            if (!isSource(typeField.val()) && ownNames.indexOf(typeField.val()) === -1) typeField.val(fixedName);
             var input = $('#node-input-' + field);
             var placeholder = input.attr('placeholder') || '';
-            input.typedInput({ default: fixedName, typeField: typeField, types: [fixed].concat(SOURCES) });
+            input.typedInput({ default: fixedName, typeField: typeField, types: [fixed].concat(own, SOURCES) });
             // "from msg.payload..." describes a blank fixed value only; the typed input shows its own text box.
             var shown = input.next('.red-ui-typedInput-container').find('input.red-ui-typedInput-input');
             input.on('change', function () {
@@ -149,7 +154,7 @@
         node.outputs = $('#node-input-errorOutput').prop('checked') ? 2 : 1;
         fields.concat(['callUuid', 'legs', 'loop', 'mix', 'maxWait']).forEach(function (field) {
             var input = $('#node-input-' + field);
-            input.val(input.val().trim());
+            if (input.length) input.val(input.val().trim());
         });
     }
 

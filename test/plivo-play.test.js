@@ -201,7 +201,12 @@ describe('plivo-play node', () => {
     assert.deepEqual(ends, payloads.map((_, n) => n), 'each message ends once');
     assert.equal(run.outputs.length, 30);
     assert.equal(run.errors.length, 30);
-    assert.equal(sandbox.requests.length, 45, 'the 15 bad URLs sent nothing');
+    // After Plivo's first 404 for the ended call, its plays still queued end unsent (the account's memory of ended calls).
+    const toEnded = sandbox.requests.filter((request) => request.path.includes(ended)).length;
+    const skipped = run.errors.filter((msg) => msg.error.code === 'CALL_ENDED').length;
+    assert.equal(sandbox.requests.length - toEnded, 30, 'the 15 bad URLs sent nothing');
+    assert.ok(toEnded >= 1 && toEnded < 15, `${toEnded} requests for the ended call`);
+    assert.equal(toEnded + skipped, 15, 'each play for the ended call was sent or skipped');
   });
 
   it('never lets the Auth Token reach a message, log, warning, error or status', async () => {
