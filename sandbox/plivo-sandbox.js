@@ -314,10 +314,12 @@ async function startSandbox(options = {}) {
   function stopRecording(res, record, call) {
     const body = record.json ?? {};
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return apiError(res, 400, 'invalid request body');
-    const unknown = Object.keys(body).filter((key) => key !== 'URL');
+    // Plivo's page and Python SDK send URL; the Node SDK lower-cases it.
+    const unknown = Object.keys(body).filter((key) => key !== 'URL' && key !== 'url');
     if (unknown.length > 0) return apiError(res, 400, `unknown parameter(s): ${unknown.join(', ')}`);
-    if (body.URL !== undefined && !call.recordings.has(body.URL)) return apiError(res, 404, 'recording not found');
-    if (body.URL !== undefined) call.recordings.delete(body.URL);
+    const url = body.URL ?? body.url;
+    if (url !== undefined && !call.recordings.has(url)) return apiError(res, 404, 'recording not found');
+    if (url !== undefined) call.recordings.delete(url);
     else call.recordings.clear();
     res.writeHead(204);
     return res.end();

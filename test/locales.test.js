@@ -7,7 +7,7 @@ const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const root = path.join(__dirname, '..');
 const LANGUAGES = ['de', 'ja'];
-const NODES = ['plivo-play', 'plivo-speak', 'plivo-config', 'plivo-webhook'];
+const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook'];
 
 function catalog(lang, node) {
   return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));
@@ -64,7 +64,7 @@ describe('message catalogs and help', () => {
       .map((file) => fs.readFileSync(path.join(root, 'dist', 'nodes', file), 'utf8')).join('\n');
     const runtime = sources('nodes', '.ts');
     const sharedEditor = sources('resources', '.js');
-    const callNodes = ['plivo-play', 'plivo-speak'];
+    const callNodes = ['plivo-play', 'plivo-speak', 'plivo-call'];
     const used = [
       ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([\w.-]+)"/g)].map((m) => m[1]),
       ...[...editor.matchAll(/\b_\('([\w.-]+)'/g)].map((m) => m[1]),
@@ -79,7 +79,11 @@ describe('message catalogs and help', () => {
       ...[...runtime.matchAll(/view\('([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),
     ];
     assert.ok(used.length > 90, `found ${used.length} uses`);
-    assert.deepEqual([...new Set(used.filter((key) => !english.has(key)))], []);
+    // A key built at run time ('plivo-call.operation.' + the operation) must have entries under it.
+    const known = (key) => (key.endsWith('.') ? [...english.keys()].some((one) => one.startsWith(key)) : english.has(key));
+    // plivo call's label is its own, and it has no legs/loop/mix menus: those shared keys are play's and speak's.
+    const notPlivoCall = new Set(['label.stop', 'option.true', 'option.false', 'option.aleg', 'option.bleg', 'option.both'].map((key) => `plivo-call.${key}`));
+    assert.deepEqual([...new Set(used.filter((key) => !notPlivoCall.has(key) && !known(key)))], []);
   });
 
   it('runtime errors come out in the runtime\'s language', () => {
