@@ -17,8 +17,10 @@ const EXAMPLES = path.join(root, 'examples');
 /** The examples in the order a newcomer should meet them; each gets a tab. */
 const EXAMPLE_FILES = [
   'answer-a-call-and-play', 'tell-callers-their-place-in-the-queue', 'play-audio-into-a-call', 'hold-music-from-env', 'stop-playback',
-  'broadcast-to-many-calls',
+  'broadcast-to-many-calls', 'record-a-call-and-get-the-recording', 'transfer-a-caller-to-another-flow',
 ];
+/** The broadcast example's calls that hang up while it runs under `npm start` (the sandbox's third and fourth). */
+const BROADCAST_HANGUPS = [2, 3];
 
 /** An http request to one of the sandbox's demo endpoints, and a debug node showing its answer. */
 function sandboxRequest(id, tabId, { name, url, debugName, x, y }) {
@@ -98,10 +100,41 @@ function queueCallers(tabId, sandboxUrl, nodeRedUrl) {
   ];
 }
 
+/** Under `npm start`, callers of the broadcast hang up while it runs: the sandbox posts their hangup webhooks. */
+function broadcastHangups(tabId, sandboxUrl, nodeRedUrl) {
+  const id = (suffix) => `broadcast-hangup-${suffix}`;
+  const { DEMO_BROADCAST_CALLS } = require('../sandbox/plivo-sandbox.js');
+  const hangups = BROADCAST_HANGUPS.map((index) => ({ call_uuid: DEMO_BROADCAST_CALLS[index], hangup_url: `${nodeRedUrl}/plivo/broadcast-hangup` }));
+  return [
+    {
+      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: two callers hang up during the broadcast (the sandbox plays Plivo)',
+      info: 'Press **calls to reach**, then at once **two callers hang up**: the sandbox ends the third and fourth calls and posts '
+        + 'their hangup webhooks to **hangup URL**. Their plays, still to come, end under **not played** as *the call has ended*, '
+        + 'and no request is sent for them; the other calls play.',
+      x: 300, y: 380, wires: [],
+    },
+    demoInject(id('inject'), tabId, 'two callers hang up', hangups, id('split'), 440),
+    {
+      id: id('split'), type: 'split', z: tabId, name: '', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false,
+      addname: '', x: 330, y: 440, wires: [[id('request')]],
+    },
+    ...sandboxRequest(id, tabId, {
+      name: 'sandbox: hang up', url: `${sandboxUrl}/sandbox/hangups`, debugName: 'the sandbox hung up', x: 500, y: 440,
+    }),
+  ];
+}
+
+/** The transfer example's group tells the menu's Public URL: under `npm start`, where this Node-RED is. */
+function withPublicUrl(node, nodeRedUrl) {
+  if (node.type !== 'group' || !Array.isArray(node.env)) return node;
+  return { ...node, env: node.env.map((variable) => (variable.name === 'PLIVO_PUBLIC_URL' ? { ...variable, value: nodeRedUrl } : variable)) };
+}
+
 /**
  * Every example on a tab of its own. They share one account node (the same id in each
  * file, as Node-RED's import reuses it), pointed at `baseUrl` with blank credentials.
- * Given the address Node-RED serves, the answer and queue examples get sandbox callers.
+ * Given the address Node-RED serves, the answer, queue and broadcast examples get sandbox callers,
+ * and the transfer example's menu that address as its Public URL.
  */
 function exampleFlow(baseUrl, nodeRedUrl) {
   const flow = [];
@@ -112,8 +145,9 @@ function exampleFlow(baseUrl, nodeRedUrl) {
     flow.push(tab);
     for (const node of nodes) {
       if (node.type === 'plivo-config') configs.set(node.id, { ...node, baseUrl });
-      else flow.push({ ...node, z: tab.id });
+      else flow.push({ ...(nodeRedUrl ? withPublicUrl(node, nodeRedUrl) : node), z: tab.id });
     }
+    if (name === 'broadcast-to-many-calls' && nodeRedUrl) flow.push(...broadcastHangups(tab.id, baseUrl, nodeRedUrl));
     if (name === 'answer-a-call-and-play' && nodeRedUrl) flow.push(...sandboxCaller(tab.id, baseUrl, nodeRedUrl));
     if (name === 'tell-callers-their-place-in-the-queue' && nodeRedUrl) flow.push(...queueCallers(tab.id, baseUrl, nodeRedUrl));
   }

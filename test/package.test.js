@@ -216,7 +216,7 @@ describe('the packed package in a real Node-RED runtime', function () {
     assert.deepEqual(listed.map((entry) => entry.fn).sort(), [...EXAMPLE_FILES].sort());
     for (const name of EXAMPLE_FILES) {
       const flow = await (await api(`/library/examples/flows/${pkg.name}/${name}`)).json();
-      assert.ok(flow.some((node) => node.type === 'plivo-play' || node.type === 'plivo-speak'), `${name} uses a call node`);
+      assert.ok(flow.some((node) => ['plivo-play', 'plivo-speak', 'plivo-call'].includes(node.type)), `${name} uses a call node`);
     }
   });
 
@@ -297,12 +297,42 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.deepEqual(forCall.slice(-2), [['POST', true], ['DELETE', undefined]]);
     });
 
-    it('broadcast: each live call plays, and the ended one is named at Catch', async () => {
+    it('broadcast: two callers hang up during it; their plays are skipped unsent, the live calls play, the unseen ended one gets one 404', async () => {
       await pressInject('calls to reach');
-      const played = await debugFrom('played', 2 + DEMO_BROADCAST_CALLS.length);
-      assert.equal(played.length, 2 + DEMO_BROADCAST_CALLS.length, 'the answer example\'s two plays, then one per live call');
-      const [failed] = await debugFrom('not played');
-      assert.equal(failed, 'call 5d823e64-7fb0-4192-83a4-1e2f30415265: Plivo API error: 404 not found');
+      await pressInject('two callers hang up');
+      const hungUp = await debugFrom('caller hung up', 2);
+      assert.deepEqual(hungUp.sort(), [DEMO_BROADCAST_CALLS[2], DEMO_BROADCAST_CALLS[3]].sort());
+      const played = await debugFrom('played', 4);
+      assert.equal(played.length, 4, 'the answer example\'s two plays, then the two calls still live');
+      const notPlayed = await debugFrom('not played', 3);
+      const ended = (uuid) => new RegExp(`^call ${uuid}: Not sent: the call has ended \\(at \\d\\d:\\d\\d:\\d\\d, told by its hangup webhook\\)`);
+      assert.match(notPlayed[0], ended(DEMO_BROADCAST_CALLS[2]));
+      assert.match(notPlayed[1], ended(DEMO_BROADCAST_CALLS[3]));
+      assert.equal(notPlayed[2], 'call 5d823e64-7fb0-4192-83a4-1e2f30415265: Plivo API error: 404 not found');
+      const sentFor = (uuid) => sandbox.requests.filter((r) => r.path.includes(uuid)).length;
+      assert.deepEqual(DEMO_BROADCAST_CALLS.map(sentFor), [1, 1, 0, 0], 'no request for the calls that hung up');
+    });
+
+    it('record a call: the recording\'s URL in the sidebar, then the recording stopped', async () => {
+      await pressInject('record the call');
+      const [recording] = await debugFrom('recording URL');
+      assert.match(recording, /^https:\/\/media\.plivo\.com\/v1\/Account\/.+\.mp3$/);
+      assert.deepEqual(await debugFrom('recording stopped'), ['204']);
+      const forCall = sandbox.requests.filter((r) => r.path.startsWith(`/v1/Account/${sandbox.account.authId}/Call/${DEMO_CALL_UUID}/Record/`));
+      assert.deepEqual(forCall.map((r) => [r.method, r.json, r.status]), [
+        ['POST', { time_limit: 300, file_format: 'mp3' }, 202], ['DELETE', { URL: recording }, 204],
+      ]);
+    });
+
+    it('transfer a caller to another flow: the menu\'s URL is sent, and Plivo\'s signed request reaches the menu', async () => {
+      await pressInject('transfer the caller');
+      const [transferred] = await debugFrom('transferred');
+      assert.equal(JSON.parse(transferred).message, 'call transferred');
+      const [request] = sandbox.requests.filter((r) => r.method === 'POST' && r.path === `/v1/Account/${sandbox.account.authId}/Call/${DEMO_CALL_UUID}/`);
+      assert.deepEqual(request.json, { legs: 'aleg', aleg_url: `${url}/plivo/menu`, aleg_method: 'POST' });
+      assert.deepEqual(await debugFrom('caller in the menu'), [DEMO_CALL_UUID]);
+      await sandbox.webhooksSettled();
+      assert.equal(sandbox.webhooks.find((hook) => hook.url === `${url}/plivo/menu`).status, 200);
     });
 
     it('never writes the Auth Token to the Node-RED log', () => {
