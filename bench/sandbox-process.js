@@ -2,13 +2,26 @@
 /**
  * A sandbox in its own process for the benchmark, so its CPU is not counted against the
  * node. Started with fork(); options come as JSON in argv[2]. Answers IPC requests:
- * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts, accepted}, {id, op: 'fail', fault, times}.
+ * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts, accepted}, {id, op: 'fail', fault, times},
+ * {id, op: 'hangUp', uuid, webhook}, {id, op: 'calls'} -> {requests: [{uuid, at, finishedAt, status}], ended: {uuid: at},
+ * heard: {uuid: when its hangup webhook was answered}}.
  */
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 
 startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
-  process.on('message', ({ id, op, fault, times }) => {
-    if (op === 'fail') {
+  process.on('message', ({ id, op, fault, times, uuid, webhook }) => {
+    if (op === 'hangUp') {
+      sandbox.hangUp(uuid, { webhook });
+      process.send({ id });
+    } else if (op === 'calls') {
+      sandbox.webhooksSettled().then(() => process.send({
+        id,
+        requests: sandbox.requests.filter((request) => request.path.includes('/Call/'))
+          .map(({ path, at, finishedAt, status }) => ({ uuid: path.split('/')[5], at, finishedAt, status })),
+        ended: Object.fromEntries(sandbox.ended),
+        heard: Object.fromEntries(sandbox.webhooks.filter((hook) => hook.status === 200).map((hook) => [hook.params.CallUUID, hook.answeredAt])),
+      }));
+    } else if (op === 'fail') {
       sandbox.fail(fault, times);
       process.send({ id });
     } else if (op === 'stats') {

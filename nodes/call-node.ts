@@ -52,6 +52,11 @@ export interface CallSubject {
 export interface CallNodeRequests<Def extends CallNodeDef, Request> {
   /** Settings the node may read from msg, flow, global, env or JSONata at each message. */
   typedFields: readonly string[];
+  /**
+   * The settings a message's request uses, when that depends on the message (plivo call's
+   * operation): a typed setting of another operation is not read. Undefined: all of them.
+   */
+  fieldsFor?(def: Def, payload: unknown): readonly string[] | undefined;
   /** The request for a message, or an InputError naming the field; `ignoredFields` were shadowed by the node's settings. */
   build(def: Def, payload: unknown, values: TypedValues): { request: Request; ignoredFields: string[] };
   send(account: PlivoAccount, request: Request, signal: AbortSignal): Promise<PlivoResponse>;
@@ -298,14 +303,28 @@ function runCallNode<Def extends CallNodeDef, Request>(
   /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
   let reading: Promise<void> = Promise.resolve();
 
+  /** The typed settings this message's request uses. */
+  function typedFor(msg: NodeMessageInFlow): TypedSetting[] {
+    if (!requests.fieldsFor || typed.length === 0) return typed;
+    let fields: readonly string[] | undefined;
+    try {
+      fields = requests.fieldsFor(def, (msg as unknown as Record<string, unknown>).payload);
+    } catch {
+      // An unreadable payload: the request builder names it.
+      fields = undefined;
+    }
+    return fields === undefined ? typed : typed.filter((setting) => fields.includes(setting.field));
+  }
+
   node.on('input', (msg, send, done) => {
     const end = messageEnd(RED, node, errorOutput, msg, send, done);
-    if (typed.length === 0) {
+    const needed = typedFor(msg);
+    if (needed.length === 0) {
       handle(msg, {}, end);
       return;
     }
     // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
-    reading = reading.then(() => readAllTyped(RED, node, typed, msg))
+    reading = reading.then(() => readAllTyped(RED, node, needed, msg))
       .then((values) => handle(msg, values, end))
       .catch((error: unknown) => fail(end, asError(error)));
   });

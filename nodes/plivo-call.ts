@@ -2,7 +2,7 @@
 import type { NodeAPI } from 'node-red';
 import { registerCallNode, type CallNodeDef } from './call-node';
 import {
-  buildCallOperation, CALL_TYPED_FIELDS, sentAtMostOnce, skippedWhenEnded, type CallOperationRequest, type CallSettings,
+  buildCallOperation, CALL_TYPED_FIELDS, fieldsForOperation, sentAtMostOnce, skippedWhenEnded, type CallOperationRequest, type CallSettings,
 } from './lib/call/call-request';
 import { successView } from './lib/call/status';
 
@@ -11,6 +11,7 @@ type PlivoCallDef = CallNodeDef & CallSettings;
 export default function register(RED: NodeAPI): void {
   registerCallNode<PlivoCallDef, CallOperationRequest>(RED, 'plivo-call', {
     typedFields: CALL_TYPED_FIELDS,
+    fieldsFor: fieldsForOperation,
     build: buildCallOperation,
     send: ({ client }, request, signal) => client.request(request.method, request.path, { json: request.body, query: request.query, signal }),
     subject: (request) => (request.callUuid === undefined ? undefined : {

@@ -48,6 +48,11 @@ const SPEAK_VOICES = {
   'es-ES': 'WM', 'es-US': 'WM', 'sv-SE': 'W', 'tr-TR': 'W', 'cy-GB': 'W',
 };
 
+/** The UUID of the sandbox's i-th numbered call (option numberedCalls). */
+function numberedCall(i) {
+  return `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+}
+
 function json(res, status, body, headers = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -157,11 +162,12 @@ const BODY_ERRORS = { Play: playBodyError, Speak: speakBodyError, DTMF: dtmfBody
 
 /**
  * Starts a sandbox. Options: port (0 = any free port), authId, authToken, accountName,
- * liveCalls (call UUIDs that are "in progress"), hangupUrl (where those calls' ends are posted), rateLimit ({limit, windowMs}: a strict
+ * liveCalls (call UUIDs that are "in progress"), numberedCalls (that many more, numberedCall(0...n-1)),
+ * hangupUrl (where those calls' ends are posted), rateLimit ({limit, windowMs}: a strict
  * sliding window answered with 429, counted on arrival), delayMs (answer this long after the
  * request arrives: a real network's round trip), tls ({key, cert}: serve https, as Plivo does).
  *
- * `requests` records each request as {method, path, headers, body, json, at, status}.
+ * `requests` records each request as {method, path, headers, body, json, at, status, finishedAt}.
  */
 async function startSandbox(options = {}) {
   const account = {
@@ -177,9 +183,12 @@ async function startSandbox(options = {}) {
     callerName: 'Sandbox Caller', started: new Date().toISOString(), hangupUrl: details.hangupUrl, recordings: new Map(), digits: [],
   });
   for (const uuid of options.liveCalls ?? [DEMO_CALL_UUID, ...DEMO_BROADCAST_CALLS]) newCall(uuid, { hangupUrl: options.hangupUrl });
+  for (let i = 0; i < (options.numberedCalls ?? 0); i += 1) newCall(numberedCall(i), { hangupUrl: options.hangupUrl });
   /** Webhooks the sandbox posted as Plivo would: {url, params, method, status or error}. */
   const webhooks = [];
   const pendingWebhooks = new Set();
+  /** Calls that ended: UUID to when. */
+  const ended = new Map();
   const requests = [];
   const faults = [];
   const rateLimit = options.rateLimit;
@@ -334,19 +343,26 @@ async function startSandbox(options = {}) {
     const sent = { url, params, method };
     webhooks.push(sent);
     const done = sendWebhook(account.authToken, url, params, { method }).then(
-      (answer) => { sent.status = answer.status; },
+      (answer) => {
+        sent.status = answer.status;
+        sent.answeredAt = Date.now();
+      },
       (error) => { sent.error = error.message; },
     );
     pendingWebhooks.add(done);
     done.finally(() => pendingWebhooks.delete(done));
   }
 
-  /** The call ends: every request for it is answered 404 from now on, and its hangup URL (if any) is told. */
-  function endCall(callUuid) {
+  /**
+   * The call ends: every request for it is answered 404 from now on, and its hangup URL (if any)
+   * is told, unless `tell` is false (a call that ends unseen).
+   */
+  function endCall(callUuid, tell = true) {
     const call = liveCalls.get(callUuid);
     if (!call) return;
     liveCalls.delete(callUuid);
-    if (call.hangupUrl) {
+    ended.set(callUuid, Date.now());
+    if (call.hangupUrl && tell) {
       deliver(call.hangupUrl, { ...callParams(callUuid, call), CallStatus: 'completed', Event: 'Hangup', HangupCause: 'NORMAL_CLEARING' });
     }
   }
@@ -414,6 +430,7 @@ async function startSandbox(options = {}) {
       requests.push(record);
       res.on('finish', () => {
         record.status = res.statusCode;
+        record.finishedAt = Date.now();
       });
       if (record.path === '/sandbox/calls' && req.method === 'POST') return placeDemoCall(res, record.json);
       if (record.path === '/sandbox/hangups' && req.method === 'POST') return hangUpDemoCall(res, record.json);
@@ -457,10 +474,15 @@ async function startSandbox(options = {}) {
       newCall(uuid, details);
       return uuid;
     },
-    /** The caller hangs up: 404 for the call from now on, and its hangup webhook when it has a hangup URL. */
-    hangUp(uuid) {
-      endCall(uuid);
+    /**
+     * The caller hangs up: 404 for the call from now on, and its hangup webhook when it has a
+     * hangup URL, unless `{webhook: false}` (the call ends unseen).
+     */
+    hangUp(uuid, { webhook = true } = {}) {
+      endCall(uuid, webhook);
     },
+    /** Calls that have ended: UUID to when (ms). */
+    ended,
     /** A live call's state ({from, to, direction, recordings, digits}), or undefined once it has ended. */
     call(uuid) {
       return liveCalls.get(uuid);
@@ -536,7 +558,9 @@ async function sendWebhook(authToken, url, params, { method = 'POST', nonce = St
   return { status: response.status, body: await response.text() };
 }
 
-module.exports = { startSandbox, sendWebhook, plivoSignature, SPEAK_VOICES, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS };
+module.exports = {
+  startSandbox, sendWebhook, plivoSignature, numberedCall, SPEAK_VOICES, DEMO_ACCOUNT, DEMO_CALL_UUID, DEMO_BROADCAST_CALLS,
+};
 
 if (require.main === module) {
   startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 18800) }).then((sandbox) => {

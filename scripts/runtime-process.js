@@ -10,6 +10,8 @@
  *        core node) or 'plivo-sdk' (a function node calling the official plivo package)
  *   priorities: {sender, prompt}: adds a second plivo play node, `prompt`, on the same account,
  *        and sets both nodes' priorities (for the `mixed` operation: a broadcast and prompts)
+ *   webhookPort: adds a plivo webhook node on the account at /plivo/hangup, served on this
+ *        loopback port (the calls' hangup URL, for the `broadcast` operation)
  * A message ends as lost when it ends with an error or, for the peers, with a status that is
  * not 2xx (neither peer throws on a 429).
  */
@@ -49,10 +51,15 @@ function flowFor(options) {
     callUuid: '', legs: '', loop: '', mix: '', length: '', priority, errorOutput: false, x: 200, y, wires: [['result']],
   });
   const { priorities } = options;
+  const hangups = {
+    id: 'hangups', type: 'plivo-webhook', z: 'runtime', name: 'hangups', account: 'plivo-account', url: '/plivo/hangup', method: 'post',
+    publicUrl: '', answerXml: '<Response />', x: 200, y: 120, wires: [[]],
+  };
   return [tab, result,
     { id: 'plivo-account', type: 'plivo-config', name: 'runtime account', baseUrl: sandbox.url, ...account },
     play('sender', 40, priorities?.sender ?? 'normal'),
-    ...(priorities ? [play('prompt', 80, priorities.prompt)] : [])];
+    ...(priorities ? [play('prompt', 80, priorities.prompt)] : []),
+    ...(options.webhookPort ? [hangups] : [])];
 }
 
 /** The official SDK always calls api.plivo.com; its requests are pointed at the sandbox. */
@@ -70,10 +77,11 @@ function plivoClientFor(sandbox) {
 
 /**
  * Node-RED embedded in this process, with the package installed in a fresh user dir and `flow`
- * and its `credentials` written there; no editor, no http nodes. `settings` are added to
- * Node-RED's. Resolves once the node `readyNode` runs, with that node and the user dir.
+ * and its `credentials` written there; no editor, and no http nodes unless `httpPort` is given
+ * (then they are served there, on loopback). `settings` are added to Node-RED's. Resolves once
+ * the node `readyNode` runs, with that node and the user dir.
  */
-async function startEmbeddedNodeRed({ flow, credentials, settings = {}, readyNode }) {
+async function startEmbeddedNodeRed({ flow, credentials, settings = {}, readyNode, httpPort }) {
   const { linkPackage, nodeRedPackage } = require('./dev-runtime.js');
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plivo-runtime-'));
   fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"runtime-user-dir","private":true}');
@@ -81,16 +89,21 @@ async function startEmbeddedNodeRed({ flow, credentials, settings = {}, readyNod
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials));
   const RED = require(nodeRedPackage);
-  RED.init(http.createServer(), {
+  const server = http.createServer();
+  RED.init(server, {
     userDir,
     flowFile: 'flows.json',
     credentialSecret: false,
     httpAdminRoot: false,
-    httpNodeRoot: false,
+    httpNodeRoot: httpPort ? '/' : false,
     disableEditor: true,
     telemetry: { enabled: false },
     ...settings,
   });
+  if (httpPort) {
+    server.on('request', RED.httpNode);
+    await new Promise((resolve) => server.listen(httpPort, '127.0.0.1', resolve));
+  }
   await RED.start();
   const node = await new Promise((resolve) => {
     const check = () => {
@@ -112,7 +125,8 @@ async function run(options) {
   const { RED, node: sender, userDir } = await startEmbeddedNodeRed({
     flow: flowFor(options),
     credentials,
-    readyNode: 'sender',
+    readyNode: options.webhookPort ? 'hangups' : 'sender',
+    httpPort: options.webhookPort,
     settings: {
       functionGlobalContext: options.via === 'plivo-sdk' ? { plivoClient: plivoClientFor(sandbox) } : {},
       logging: {
@@ -218,6 +232,31 @@ async function run(options) {
         played: latencies.length - promptErrors.length + bulkOutcomes.length - bulkErrors.length,
       };
     },
+    /**
+     * One message per UUID in `calls`, all at once, into the sender: how they ended (played, the
+     * call had ended, Plivo's 404, other) and how long until the last did.
+     */
+    async broadcast({ calls }) {
+      const began = performance.now();
+      const outcomes = await Promise.all(calls.map((callUuid) => new Promise((resolve) => {
+        sequence += 1;
+        const msg = { _msgid: `${process.pid}-${sequence}`, payload: { call_uuid: callUuid } };
+        waiters.set(msg._msgid, resolve);
+        sender.receive(msg);
+      })));
+      const counts = { played: 0, callEnded: 0, notFound: 0, other: 0 };
+      const others = [];
+      for (const error of outcomes) {
+        if (error === undefined) counts.played += 1;
+        else if (/the call has ended/.test(error)) counts.callEnded += 1;
+        else if (/^Plivo API error: 404/.test(error)) counts.notFound += 1;
+        else {
+          counts.other += 1;
+          if (others.length < 5) others.push(error);
+        }
+      }
+      return { ...counts, others, wallMs: performance.now() - began };
+    },
     async sequential({ count }) {
       const latencies = [];
       for (let i = 0; i < count; i += 1) {
@@ -272,6 +311,7 @@ async function startRuntime(options) {
     play: (count, concurrency) => ask('play', { count, concurrency }),
     sequential: (count) => ask('sequential', { count }),
     mixed: (args) => ask('mixed', args),
+    broadcast: (calls) => ask('broadcast', { calls }),
     logs: async () => (await ask('logs')).logs,
     status: async () => (await ask('status')).status,
     async stop() {

@@ -232,6 +232,17 @@ describe('plivo call node, against the sandbox', function () {
     assert.equal(sent().length, 0);
   });
 
+  it('reads only the typed settings of the message\'s operation: a transfer URL left saved does not stop a hang-up', async () => {
+    const uuid = sandbox.addCall();
+    const run = await load({ operation: 'msg', aleg_url: 'gone-webhook-node', aleg_urlType: 'plivo-webhook' });
+    const { output } = await run.send({ payload: { operation: 'hangup', call_uuid: uuid } });
+    assert.equal(output.statusCode, 204);
+    const other = sandbox.addCall();
+    const { error } = await run.send({ payload: { operation: 'transfer', call_uuid: other } });
+    assert.match(error.error.message, /names a plivo webhook node that is not deployed/);
+    assert.equal(sent().length, 1);
+  });
+
   describe('sent at most once', () => {
     for (const [fault, what] of [[{ status: 500, body: { error: 'internal' } }, 'a 500'], [{ kind: 'reset' }, 'a reset']]) {
       it(`a hang-up that met ${what} is not tried again (a play would be)`, async () => {

@@ -5,7 +5,8 @@
  * it, fill in its dialog and a new account (verifying it), deploy, press the inject and read
  * the answer in the debug sidebar; then add a plivo webhook in front of plivo play, and let
  * the sandbox call it as Plivo would; then plivo speak beside it, whose language menu shows each
- * language's voices. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
+ * language's voices; then plivo call (palette, a dialog per operation, a URL naming the plivo webhook node, a
+ * hang-up reaching the sandbox). Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -419,5 +420,79 @@ describe('the editor in a real browser', function () {
     assert.equal(`${speaks[0].method} ${speaks[0].path}`, `POST /v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/Speak/`);
     assert.deepEqual(speaks[0].json, { text: 'You are caller number 3', voice: 'WOMAN', language: 'en-IN' });
     await page.waitForSelector('#red-ui-workspace-chart text:has-text("speaking")');
+  });
+
+  it('finds plivo call in the palette after plivo speak, and wires inject -> plivo call -> debug', async () => {
+    const entries = await page.locator('#red-ui-palette-telephony .red-ui-palette-node').evaluateAll(
+      (nodes) => nodes.map((node) => node.getAttribute('data-palette-type')));
+    assert.equal(entries[entries.indexOf('plivo-speak') + 1], 'plivo-call');
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-call"]');
+    await entry.scrollIntoViewIfNeeded();
+    assert.equal((await entry.innerText()).trim(), 'plivo call');
+    const inject = await centre(nodeOnCanvas('call comes in'));
+    await drag(await centre(entry), { x: inject.x + 240, y: inject.y + 300 });
+    await nodeOnCanvas('hang up').waitFor();
+    await wire('call comes in', 'hang up');
+    await wire('hang up', 'answer');
+    const links = await page.evaluate(() => window.RED.nodes.filterLinks({}).map((l) => [l.source.type, l.target.type]));
+    assert.ok(links.some(([from, to]) => from === 'inject' && to === 'plivo-call'));
+    assert.ok(links.some(([from, to]) => from === 'plivo-call' && to === 'debug'));
+  });
+
+  it('the plivo call dialog shows each operation\'s fields, and a URL field offers the plivo webhook nodes', async () => {
+    await nodeOnCanvas('hang up').dblclick();
+    await typedInputText('callUuid').waitFor();
+    assert.equal(await page.inputValue('#node-input-operation'), 'hangup');
+    const shownFields = () => page.locator('.plivo-call-field').evaluateAll(
+      (rows) => rows.filter((row) => row.style.display !== 'none').map((row) => row.getAttribute('data-field')));
+    const expected = {
+      hangup: [], transfer: ['legs', 'aleg_url', 'aleg_method', 'bleg_url', 'bleg_method'], 'send-digits': ['digits', 'leg'],
+      record: ['time_limit', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'],
+      'stop-recording': ['URL'], 'live-details': [], 'live-calls': ['call_direction', 'from_number', 'to_number'],
+    };
+    for (const [operation, fields] of Object.entries(expected)) {
+      await page.selectOption('#node-input-operation', operation);
+      assert.deepEqual(await shownFields(), fields, operation);
+      assert.equal(await page.locator('.plivo-call-uuid').isVisible(), operation !== 'live-calls', `${operation}: the call UUID row`);
+    }
+    await page.selectOption('#node-input-operation', 'msg');
+    assert.equal((await shownFields()).length, 18, 'from msg.payload.operation: every field');
+    await page.selectOption('#node-input-operation', 'transfer');
+    await page.selectOption('#node-input-account', { label: 'Support line' });
+    await typedInputOf('aleg_url').locator('button.red-ui-typedInput-type-select').click();
+    await page.locator('.red-ui-typedInput-options:visible a[value="plivo-webhook"]').click();
+    await typedInputOf('aleg_url').locator('button.red-ui-typedInput-option-trigger').click();
+    const webhookChoices = page.locator('.red-ui-typedInput-options:visible a');
+    assert.deepEqual(await webhookChoices.allInnerTexts(), ['/plivo/answer']);
+    await webhookChoices.first().click();
+    await showSidebar('help');
+    await page.locator('.red-ui-help', { hasText: 'Runs a live Plivo call' }).last().waitFor();
+    await clearNotifications();
+    await shot('10-call-dialog');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-operation', { state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const node = window.RED.nodes.filterNodes({ type: 'plivo-call' })[0];
+      const webhook = window.RED.nodes.filterNodes({ type: 'plivo-webhook' })[0];
+      return { operation: node.operation, alegUrl: node.aleg_url, type: node.aleg_urlType, webhook: webhook.id };
+    });
+    assert.deepEqual(saved, { operation: 'transfer', alegUrl: saved.webhook, type: 'plivo-webhook', webhook: saved.webhook });
+  });
+
+  it('deploys plivo call as a hang-up; the inject hangs the call up in the sandbox', async () => {
+    await nodeOnCanvas('transfer').dblclick();
+    await page.selectOption('#node-input-operation', 'hangup');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-operation', { state: 'detached' });
+    await nodeOnCanvas('hang up').waitFor();
+    await deploy();
+    const before = sandbox.requests.length;
+    await showSidebar('debug');
+    await nodeOnCanvas('call comes in').locator('.red-ui-flow-node-button').click();
+    // The transfer's A leg URL stays saved (a webhook node without a Public URL): a hang-up does not read it.
+    await page.waitForSelector('#red-ui-workspace-chart text:has-text("hung up")', { timeout: 15_000 });
+    const hangups = sandbox.requests.slice(before).filter((r) => r.method === 'DELETE');
+    assert.deepEqual(hangups.map((r) => [r.path, r.status]), [[`/v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/`, 204]]);
+    assert.equal(sandbox.call(DEMO_CALL_UUID), undefined, 'the call has ended');
   });
 });

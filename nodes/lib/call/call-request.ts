@@ -57,6 +57,19 @@ export const OPERATION_FIELDS: Record<CallOperation, readonly (keyof CallSetting
 /** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
 export const CALL_TYPED_FIELDS = ['callUuid', ...new Set(Object.values(OPERATION_FIELDS).flat())] as const;
 
+/**
+ * The settings a message's request reads: the call UUID and its operation's fields. Undefined
+ * when the operation is not known yet (from a message that names none, or a wrong one): then all.
+ */
+export function fieldsForOperation(settings: CallSettings, payload: unknown): readonly string[] | undefined {
+  const setting = settingText(settings.operation);
+  const named = setting === '' || setting === 'msg'
+    ? (isRecord(payload) ? payload.operation : undefined)
+    : setting;
+  const operation = CALL_OPERATIONS.find((candidate) => candidate === (typeof named === 'string' ? named.trim() : named));
+  return operation === undefined ? undefined : ['callUuid', ...OPERATION_FIELDS[operation]];
+}
+
 /** The request, ready for the client: `path` is under /v1/Account/{auth_id}/. */
 export interface CallOperationRequest {
   operation: CallOperation;
