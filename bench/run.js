@@ -6,7 +6,8 @@
  * then the limit at real round trips (the sandbox delays its answers), several Node-RED
  * processes on one account with and without Redis, and peers (the core http request node,
  * a function node calling the official plivo SDK), plays through a local proxy (tinyproxy), and
- * prompts sent while a broadcast fills the limit ("interactive behind bulk").
+ * prompts sent while a broadcast fills the limit ("interactive behind bulk"); CPU per plivo call
+ * operation, and a broadcast during which callers hang up (bench/broadcast-hangups.js).
  * Node-RED runs in this process with the package installed in a temporary user dir; each
  * sandbox, and each extra Node-RED, runs in a child process of its own. Comparisons with bare
  * got calls (the same options the node uses) are made side by side in the same run and
@@ -23,6 +24,8 @@ const { limitChart, rateChart } = require('./chart.js');
 const { startRuntime, startEmbeddedNodeRed, URL_A } = require('../scripts/runtime-process.js');
 const { startRedis } = require('../scripts/redis-server.js');
 const { startTinyproxy } = require('../scripts/tinyproxy.js');
+const { numberedCall } = require('../sandbox/plivo-sandbox.js');
+const { measureBroadcastHangups, describeRun, SIZE: BROADCAST, HANGUP_SHARE } = require('./broadcast-hangups.js');
 
 const QUICK = process.argv.includes('--quick');
 const SPEAK_TEXT = 'You are caller number 3 in the queue. Please hold.';
@@ -39,6 +42,21 @@ const ROUND_TRIPS = QUICK ? [0, 250] : [0, 50, 250, 500];
 const MIXED = QUICK
   ? { bulks: [120], roundTrips: [0, 250], prompts: 10 }
   : { bulks: [1800, 10_000], roundTrips: [0, 50, 250], prompts: 60 };
+/**
+ * plivo call's operations for figure 2.2, each with the fields its node sets, and the same request
+ * as a bare got call sends it (`body`, `query`; `path` under the account, given the call).
+ */
+const TRANSFER_URL = 'http://127.0.0.1:9/next';
+const CALL_OPERATIONS = [
+  { operation: 'hangup', fields: {}, method: 'DELETE', path: (uuid) => `Call/${uuid}/` },
+  { operation: 'transfer', fields: { aleg_url: TRANSFER_URL }, method: 'POST', path: (uuid) => `Call/${uuid}/`, body: { aleg_url: TRANSFER_URL } },
+  { operation: 'send-digits', fields: { digits: '1w2' }, method: 'POST', path: (uuid) => `Call/${uuid}/DTMF/`, body: { digits: '1w2' } },
+  { operation: 'record', fields: {}, method: 'POST', path: (uuid) => `Call/${uuid}/Record/`, body: {} },
+  { operation: 'stop-recording', fields: {}, method: 'DELETE', path: (uuid) => `Call/${uuid}/Record/` },
+  { operation: 'live-details', fields: {}, method: 'GET', path: (uuid) => `Call/${uuid}/`, query: { status: 'live' } },
+  { operation: 'live-calls', fields: { call_direction: 'outbound' }, method: 'GET', path: () => 'Call/', query: { call_direction: 'outbound', status: 'live' } },
+];
+
 /** The limit under test: Plivo's own in a full run; a small one in a quick run. */
 const LIMIT = QUICK ? { rateLimit: 20, rateWindow: 1 } : { rateLimit: 300, rateWindow: 5 };
 
@@ -89,8 +107,14 @@ function flowFor(sandboxes, redisUrl) {
     id, type: 'plivo-speak', z: 'bench', name: id, account: accountId, action: 'speak', text: SPEAK_TEXT, textType: 'str',
     callUuid: '', voice: '', language: '', legs: '', loop: '', mix: '', errorOutput: false, x: 400, y, wires: [[]],
   });
+  const call = (operation, fields) => ({
+    id: `call-${operation}`, type: 'plivo-call', z: 'bench', name: operation, account: 'cfg-calls', operation, callUuid: '', callUuidType: 'str',
+    ...fields, errorOutput: false, x: 600, y: 40, wires: [[]],
+  });
   return [
     { id: 'bench', type: 'tab', label: 'bench' },
+    account('cfg-calls', sandboxes.calls, unthrottled),
+    ...CALL_OPERATIONS.map(({ operation, fields }) => call(operation, fields)),
     account('cfg-limit', sandboxes.limit, LIMIT),
     account('cfg-mixed', sandboxes.mixed, LIMIT),
     account('cfg-fast', sandboxes.fast, unthrottled),
@@ -107,7 +131,7 @@ function flowFor(sandboxes, redisUrl) {
 
 async function startNodeRed(sandboxes, redisUrl) {
   const credentials = {};
-  for (const [id, sandbox] of [['cfg-limit', sandboxes.limit], ['cfg-mixed', sandboxes.mixed], ['cfg-fast', sandboxes.fast],
+  for (const [id, sandbox] of [['cfg-calls', sandboxes.calls], ['cfg-limit', sandboxes.limit], ['cfg-mixed', sandboxes.mixed], ['cfg-fast', sandboxes.fast],
     ['cfg-connections', sandboxes.connections], ['cfg-memory', sandboxes.memory], ['cfg-redis', sandboxes.fastRedis]]) {
     credentials[id] = { authId: sandbox.account.authId, authToken: sandbox.account.authToken };
   }
@@ -157,7 +181,26 @@ async function bareGot(sandbox) {
     });
     return JSON.parse(response.body);
   };
-  return { call: request('Play', { urls: URL_A }), speak: request('Speak', { text: SPEAK_TEXT }), close: () => agents.http.destroy() };
+  /** One of plivo call's requests, as CALL_OPERATIONS describes it, for the call `uuid`. */
+  const operation = ({ method, path: pathOf, body, query }) => async (uuid) => {
+    const response = await got(`${sandbox.url}/v1/Account/${encodeURIComponent(authId)}/${pathOf(uuid)}`, {
+      method,
+      json: body,
+      searchParams: query,
+      headers: { authorization, 'user-agent': 'bench', accept: 'application/json' },
+      agent: agents,
+      responseType: 'text',
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: 0 },
+      timeout: { request: 10_000 },
+    });
+    if (response.statusCode >= 300) throw new Error(`${method} ${pathOf(uuid)}: ${response.statusCode}`);
+    return response.body === '' ? {} : JSON.parse(response.body);
+  };
+  return {
+    call: request('Play', { urls: URL_A }), speak: request('Speak', { text: SPEAK_TEXT }), operation, close: () => agents.http.destroy(),
+  };
 }
 
 // ---------- measuring ----------
@@ -265,6 +308,48 @@ async function measureCpu(nodeRed, sandboxes, got) {
     speakRatio: median(rounds.map((round) => round.speakRatio)),
     errors: rounds.reduce((sum, round) => sum + round.node.errors + round.redis.errors + round.speak.errors, 0),
   };
+}
+
+/**
+ * Figure 2.2: CPU per request of each plivo call operation against bare got to the same path, as
+ * figure 2 for plays. Hang-ups end their call, so each goes to a call of its own (the sandbox's
+ * numbered calls: the node's first, then got's); the other operations go to one live call.
+ */
+async function measureCallCpu(nodeRed, sandbox, got) {
+  let nextCall = 0;
+  const callFor = (operation) => (operation === 'hangup' ? numberedCall(nextCall++) : sandbox.callUuid);
+  const measure = async (run) => {
+    global.gc();
+    const before = process.cpuUsage();
+    const errors = (await run()).filter(Boolean).length;
+    return { cpu: cpuMs(process.cpuUsage(before)), errors };
+  };
+  const byNode = (operation, count) => Promise.all(Array.from({ length: count }, () => nodeRed.play(`call-${operation}`, callFor(operation))));
+  const byGot = async (described, count) => {
+    const request = got.operation(described);
+    const errors = [];
+    await pool(count, 10, () => request(callFor(described.operation)).catch((error) => errors.push(error.message)));
+    return errors;
+  };
+  const results = [];
+  for (const described of CALL_OPERATIONS) {
+    await byNode(described.operation, N.warmup);
+    await byGot(described, N.warmup);
+    const rounds = [];
+    for (let round = 0; round < N.cpuRounds; round += 1) {
+      const node = await measure(() => byNode(described.operation, N.cpu));
+      const plain = await measure(() => byGot(described, N.cpu));
+      rounds.push({ node, plain, ratio: node.cpu / plain.cpu });
+    }
+    results.push({
+      operation: described.operation,
+      ratio: median(rounds.map((round) => round.ratio)),
+      nodeUs: (median(rounds.map((round) => round.node.cpu)) / N.cpu) * 1000,
+      plainUs: (median(rounds.map((round) => round.plain.cpu)) / N.cpu) * 1000,
+      errors: rounds.reduce((sum, round) => sum + round.node.errors + round.plain.errors, 0),
+    });
+  }
+  return results;
 }
 
 async function measureLatency(nodeRed, sandboxes, got) {
@@ -456,7 +541,9 @@ function table(rows) {
 async function main() {
   const began = Date.now();
   const calls = (n) => ({ liveCalls: [`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`] });
+  const hangups = 2 * (N.warmup + N.cpu * N.cpuRounds);
   const sandboxes = {
+    calls: await startSandboxProcess('calls', { ...calls(7), numberedCalls: hangups, authId: 'MABENCHCALLS00000007' }),
     limit: await startSandboxProcess('limit', { ...calls(1), authId: 'MABENCHLIMIT00000001', rateLimit: { limit: LIMIT.rateLimit, windowMs: LIMIT.rateWindow * 1000 } }),
     fast: await startSandboxProcess('fast', { ...calls(2), authId: 'MABENCHFAST000000002' }),
     connections: await startSandboxProcess('connections', { ...calls(3), authId: 'MABENCHCONN000000003' }),
@@ -467,6 +554,7 @@ async function main() {
   const redis = await startRedis();
   const nodeRed = await startNodeRed(sandboxes, redis.url);
   const got = await bareGot(sandboxes.fast);
+  const callsGot = await bareGot(sandboxes.calls);
   const nodeRedVersion = nodeRed.RED.version();
 
   const log = (text) => process.stderr.write(`${text}\n`);
@@ -476,6 +564,8 @@ async function main() {
   const mixedLimit = await measureLimit(nodeRed, sandboxes.mixed, ['mixed-play', 'mixed-speak'], 2 * N.limit);
   log(`cpu: ${N.cpuRounds} x ${N.cpu} plays and speaks each way...`);
   const cpu = await measureCpu(nodeRed, sandboxes, got);
+  log(`cpu: ${N.cpuRounds} x ${N.cpu} requests of each plivo call operation, each way...`);
+  const callCpu = await measureCallCpu(nodeRed, sandboxes.calls, callsGot);
   log(`latency: ${N.latency} sequential plays each way...`);
   const latency = await measureLatency(nodeRed, sandboxes, got);
   log(`connections: ${N.connections} plays...`);
@@ -509,6 +599,8 @@ async function main() {
   log(`proxy: ${N.peerCpu} plays and ${N.latency} sequential, direct and through tinyproxy...`);
   const proxy = await measureProxy();
 
+  const broadcastHangups = await measureBroadcastHangups(redis.url, log);
+
   const mixed = [];
   for (const bulk of MIXED.bulks) {
     for (const delayMs of MIXED.roundTrips) {
@@ -537,6 +629,9 @@ async function main() {
     ['1.1', `limit utilisation, ${N.limit} plays and ${N.limit} speaks on one account`, `${fixed(mixedLimit.utilisation)} (${fixed(mixedLimit.achieved, 1)}/s of ${fixed(mixedLimit.allowed, 1)}/s); busiest window ${mixedLimit.busiestWindow}/${LIMIT.rateLimit}; ${mixedLimit.rejected} rejected; ${mixedLimit.lost} lost`, '>= 0.97; 0 rejected; 0 lost', yes(mixedLimit.utilisation >= 0.97 && mixedLimit.rejected === 0 && mixedLimit.lost === 0)],
     ['2', 'CPU per play, node / bare got', `${fixed(cpu.ratio)} (${cpuUs('node')} us vs ${cpuUs('plain')} us)${cpu.errors ? `; ${cpu.errors} messages FAILED` : ''}`, '<= 1.25', yes(cpu.ratio <= 1.25 && !cpu.errors)],
     ['2.1', 'CPU per speak, plivo speak / bare got', `${fixed(cpu.speakRatio)} (${cpuUs('speak')} us vs ${cpuUs('plainSpeak')} us)`, '<= 1.25', yes(cpu.speakRatio <= 1.25 && !cpu.errors)],
+    ['2.2', 'CPU per request, plivo call / bare got, each operation', callCpu.map((op) => `${op.operation} ${fixed(op.ratio)} (${fixed(op.nodeUs, 0)} vs ${fixed(op.plainUs, 0)} us)`).join('; ')
+      + (callCpu.some((op) => op.errors) ? `; ${callCpu.reduce((sum, op) => sum + op.errors, 0)} FAILED` : ''),
+    '<= 1.25 each', yes(callCpu.every((op) => op.ratio <= 1.25 && !op.errors))],
     ['3', 'added latency (p50, p99)', `p50 +${fixed(addedP50)} ms (${fixed(latency.node.p50)} vs ${fixed(latency.plain.p50)}); p99 ${fixed(latency.node.p99)} vs ${fixed(latency.plain.p99)} ms`, 'p50 <= +0.5 ms', yes(addedP50 <= 0.5)],
     ['4', `connections for ${N.connections} plays`, `${connections}`, '<= 10 (concurrency)', yes(connections <= 10)],
     ['5', `heap, ${N.memory} queued / drained`, `+${fixed(memory.peakGrowth, 1)} MB with ${memory.queued} waiting; +${fixed(memory.afterGrowth, 1)} MB after`, '<= 40 MB; within 5 MB', yes(memory.peakGrowth <= 40 && memory.afterGrowth <= 5)],
@@ -581,6 +676,15 @@ async function main() {
     rows.push([`11.${mixed.length + i + 1}`, `two processes on Redis, one broadcasting ${MIXED.bulks[0]}, one prompting, 50 ms, ${high ? 'broadcast low, prompts high' : 'default settings'}`,
       mixedFigure(run), '(reported)', '']);
   });
+  broadcastHangups.forEach((run, i) => {
+    const what = `${run.messages} plays to ${run.messages / BROADCAST.plays} calls, ${Math.round(HANGUP_SHARE * 100)}% hanging up ${run.webhook ? 'with hangup webhooks' : 'unseen'}`
+      + `${run.processes > 1 ? ', webhook on one process and plays on another (Redis)' : ''}, skipping ${run.skip ? 'on' : 'off'}`;
+    const offRun = broadcastHangups.find((other) => other.webhook === run.webhook && other.processes === run.processes && !other.skip);
+    const sooner = run.skip && offRun ? `; ${percent(1 - run.requests / offRun.requests)} fewer requests, done ${percent(1 - run.doneS / offRun.doneS)} sooner` : '';
+    const ended = run.webhook ? run.afterWebhook : run.afterFirst404;
+    rows.push([`12.${i + 1}`, what, `${describeRun(run)}${sooner}`, run.skip ? (run.webhook ? '0 after the hangup webhook' : '0 after the first 404') : '(compared)',
+      run.skip ? yes(ended === 0 && run.other === 0) : '']);
+  });
   const machine = `${os.cpus().length} x ${os.cpus()[0].model.trim()}, Node ${process.version}, Node-RED ${nodeRedVersion}, got ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'got', 'package.json'), 'utf8')).version}`;
   console.log(`\n${QUICK ? 'QUICK RUN (smaller counts, not comparable)\n' : ''}${machine}\n\n${table(rows)}\n\nfinished in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
@@ -601,6 +705,7 @@ async function main() {
   }
 
   got.close();
+  callsGot.close();
   await nodeRed.RED.stop();
   for (const sandbox of Object.values(sandboxes)) sandbox.stop();
   await redis.kill();

@@ -122,9 +122,10 @@ async function run(options) {
     ? { sender: { user: sandbox.authId, password: sandbox.authToken } }
     : { 'plivo-account': { authId: sandbox.authId, authToken: sandbox.authToken, redisPassword: options.redisPassword ?? '' } };
   const logs = [];
-  const { RED, node: sender, userDir } = await startEmbeddedNodeRed({
+  const { RED, userDir } = await startEmbeddedNodeRed({
     flow: flowFor(options),
     credentials,
+    // The webhook node comes last in the flow: once it runs, so does the sender.
     readyNode: options.webhookPort ? 'hangups' : 'sender',
     httpPort: options.webhookPort,
     settings: {
@@ -139,6 +140,7 @@ async function run(options) {
       },
     },
   });
+  const sender = RED.nodes.getNode('sender');
   let lastStatus;
   const setStatus = sender.status.bind(sender);
   sender.status = (status) => {
@@ -249,7 +251,7 @@ async function run(options) {
       for (const error of outcomes) {
         if (error === undefined) counts.played += 1;
         else if (/the call has ended/.test(error)) counts.callEnded += 1;
-        else if (/^Plivo API error: 404/.test(error)) counts.notFound += 1;
+        else if (/^404 /.test(error)) counts.notFound += 1;
         else {
           counts.other += 1;
           if (others.length < 5) others.push(error);

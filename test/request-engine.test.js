@@ -363,6 +363,74 @@ describe('RequestEngine', () => {
   });
 });
 
+describe('RequestEngine.drop: requests about something that is gone', () => {
+  it('ends the queued and the waiting-to-retry requests of a key unsent; the one in flight and other keys go on', async () => {
+    const engine = new RequestEngine({ ...LIMITS, concurrency: 1 });
+    const owner = {};
+    const { pending, attempt } = manualAttempts();
+    const outcome = (promise) => promise.then((value) => `ok ${value}`, (error) => error.message);
+    const first = outcome(engine.submit(owner, policy(1), attempt, 'call-a'));
+    const second = outcome(engine.submit(owner, policy(1), attempt, 'call-a'));
+    const callB = outcome(engine.submit(owner, policy(1), attempt, 'call-b'));
+    await tick();
+    // The first fails with a 500 and waits to be tried again; the second starts.
+    pending[0].reject(apiError(500));
+    await tick();
+    assert.equal(pending.length, 2);
+    const queued = outcome(engine.submit(owner, policy(1), attempt, 'call-a'));
+    assert.equal(engine.snapshot(owner).queued, 3, 'waiting to retry, call-b and the new one');
+    assert.equal(engine.drop('call-a', () => new NotSentError('gone')), 2);
+    assert.deepEqual(await Promise.all([first, queued]), ['gone', 'gone']);
+    pending[1].resolve('a');
+    assert.equal(await second, 'ok a', 'the one in flight finished');
+    await tick();
+    assert.equal(pending.length, 3, 'call-b started');
+    pending[2].resolve('b');
+    assert.equal(await callB, 'ok b');
+    assert.equal(engine.snapshot(owner).queued, 0);
+    assert.equal(engine.drop('call-a', () => new NotSentError('again')), 0, 'nothing left for the key');
+    await engine.close(owner, 0);
+  });
+
+  it('never ends a request that has started', async () => {
+    const engine = new RequestEngine(LIMITS);
+    const owner = {};
+    const { pending, attempt } = manualAttempts();
+    const started = engine.submit(owner, policy(0), attempt, 'call-a');
+    await tick();
+    assert.equal(engine.drop('call-a', () => new NotSentError('gone')), 0);
+    pending[0].resolve('answered');
+    assert.equal(await started, 'answered');
+  });
+
+  it('leaves requests without a key alone', async () => {
+    const engine = new RequestEngine({ ...LIMITS, concurrency: 1 });
+    const owner = {};
+    const { pending, attempt } = manualAttempts();
+    const results = [engine.submit(owner, policy(0), attempt), engine.submit(owner, policy(0), attempt)];
+    await tick();
+    assert.equal(engine.drop('undefined', () => new NotSentError('gone')), 0);
+    pending[0].resolve(1);
+    await tick();
+    pending[1].resolve(2);
+    assert.deepEqual(await Promise.all(results), [1, 2]);
+  });
+});
+
+describe('requests sent at most once', () => {
+  const failed = (error) => decideRetry(error, 1, 2, 0, () => 0, true);
+  it('are tried again only when they cannot have arrived', () => {
+    assert.equal(failed(networkError('ECONNREFUSED')).retry, true);
+    assert.equal(failed(networkError('ENOTFOUND')).retry, true);
+    for (const error of [apiError(500), apiError(503, '1'), networkError('ECONNRESET'), networkError('ETIMEDOUT')]) {
+      const decision = failed(error);
+      assert.equal(decision.retry, false, error.message);
+      assert.match(decision.note, /may have reached Plivo/);
+    }
+    assert.equal(failed(apiError(404)).note, undefined, 'a 4xx is final as always, with nothing to add');
+  });
+});
+
 describe('one engine per Auth ID', () => {
   it('is shared by users of the same Auth ID, with the strictest limits', () => {
     const a = {};

@@ -74,22 +74,6 @@ export class FairQueue<T> {
     return removed;
   }
 
-  /** Takes out every item `matches`, wherever it is. */
-  removeWhere(matches: (item: T) => boolean): T[] {
-    const removed: T[] = [];
-    for (const level of this.levels) {
-      for (const [owner, items] of level) {
-        const kept = items.filter((item) => !matches(item));
-        if (kept.length === items.length) continue;
-        removed.push(...items.filter(matches));
-        if (kept.length === 0) level.delete(owner);
-        else level.set(owner, kept);
-      }
-    }
-    this.count -= removed.length;
-    return removed;
-  }
-
   private itemsOf(owner: object, priority: Priority): T[] {
     const level = this.levels[PRIORITIES.indexOf(priority)];
     let items = level.get(owner);

@@ -87,6 +87,8 @@ export class RequestEngine {
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly shared: SharedSlots;
   private readonly inFlightLimit = new InFlightLimit();
+  /** Tasks with a key that have not started (queued, or waiting to be tried again), by key: what `drop` ends. */
+  private readonly unstarted = new Map<string, Set<Task<unknown>>>();
 
   constructor(limits: EngineLimits, clock: Clock = systemClock) {
     this.limits = limits;
@@ -129,6 +131,7 @@ export class RequestEngine {
       };
       if (policy.maxWait) task.expiryTimer = setTimeout(() => this.expire(task as Task<unknown>), policy.maxWait.ms);
       this.queue.push(owner, task.priority, task as Task<unknown>);
+      this.remember(task as Task<unknown>);
       this.counts(owner).queued += 1;
       this.pump();
       this.changed();
@@ -162,6 +165,7 @@ export class RequestEngine {
     for (const task of [...this.queue.removeOwner(owner), ...waitingToRetry]) {
       const retrying = task.lastError ? ` ${text('last-attempt', { error: task.lastError.message })}` : '';
       this.waiting.delete(task);
+      this.forget(task);
       clearTimeout(task.retryTimer);
       clearTimeout(task.expiryTimer);
       this.counts(owner).queued -= 1;
@@ -187,20 +191,36 @@ export class RequestEngine {
    * with `error()`, unsent: what it was about is gone. Requests in flight finish. Returns how many ended.
    */
   drop(key: string, error: () => Error): number {
-    const matches = (task: Task<unknown>) => task.key === key;
-    const dropped = [...this.queue.removeWhere(matches), ...[...this.waiting].filter(matches)];
-    for (const task of dropped) {
-      this.waiting.delete(task);
-      clearTimeout(task.retryTimer);
+    const tasks = this.unstarted.get(key);
+    if (!tasks) return 0;
+    this.unstarted.delete(key);
+    for (const task of tasks) {
+      if (this.waiting.delete(task)) clearTimeout(task.retryTimer);
+      else this.queue.remove(task.owner, task.priority, task);
       clearTimeout(task.expiryTimer);
       this.counts(task.owner).queued -= 1;
       task.reject(error());
     }
-    if (dropped.length > 0) {
-      this.pump();
-      this.changed();
+    this.pump();
+    this.changed();
+    return tasks.size;
+  }
+
+  /** Indexes a task that has not started under its key, for `drop`. */
+  private remember(task: Task<unknown>): void {
+    if (task.key === undefined) return;
+    let tasks = this.unstarted.get(task.key);
+    if (!tasks) {
+      tasks = new Set();
+      this.unstarted.set(task.key, tasks);
     }
-    return dropped.length;
+    tasks.add(task);
+  }
+
+  private forget(task: Task<unknown>): void {
+    if (task.key === undefined) return;
+    const tasks = this.unstarted.get(task.key);
+    if (tasks?.delete(task) && tasks.size === 0) this.unstarted.delete(task.key);
   }
 
   private counts(owner: object): OwnerCounts {
@@ -216,6 +236,7 @@ export class RequestEngine {
   private expire(task: Task<unknown>): void {
     const maxWait = task.policy.maxWait;
     if (!maxWait || !this.queue.remove(task.owner, task.priority, task)) return;
+    this.forget(task);
     this.counts(task.owner).queued -= 1;
     task.reject(new ExpiredError(this.clock.now() - task.queuedAt, maxWait.ms, maxWait.source));
     this.changed();
@@ -268,6 +289,7 @@ export class RequestEngine {
     this.window.start();
     clearTimeout(task.expiryTimer);
     task.expiryTimer = undefined;
+    this.forget(task);
     const counts = this.counts(task.owner);
     counts.queued -= 1;
     counts.inFlight += 1;
@@ -333,6 +355,7 @@ export class RequestEngine {
       task.lastError = error;
       this.counts(task.owner).queued += 1;
       this.waiting.add(task);
+      this.remember(task);
       task.retryTimer = setTimeout(() => {
         this.waiting.delete(task);
         this.queue.unshift(task.owner, task.priority, task);
