@@ -21,7 +21,7 @@ const { numberedCall } = require('../sandbox/plivo-sandbox.js');
 
 const QUICK = process.argv.includes('--quick');
 const SIZE = QUICK
-  ? { calls: 100, plays: 3, limit: { rateLimit: 20, rateWindow: 1 } }
+  ? { calls: 60, plays: 3, limit: { rateLimit: 30, rateWindow: 1 } }
   : { calls: 1000, plays: 3, limit: { rateLimit: 300, rateWindow: 5 } };
 const HANGUP_SHARE = 0.4;
 const ROUND_TRIP_MS = 50;

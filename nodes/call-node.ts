@@ -318,11 +318,12 @@ function runCallNode<Def extends CallNodeDef, Request>(
 
   node.on('input', (msg, send, done) => {
     const end = messageEnd(RED, node, errorOutput, msg, send, done);
-    const needed = typedFor(msg);
-    if (needed.length === 0) {
+    if (typed.length === 0) {
       handle(msg, {}, end);
       return;
     }
+    // Every message takes its turn, even one whose operation reads no typed setting: messages keep their order.
+    const needed = typedFor(msg);
     // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
     reading = reading.then(() => readAllTyped(RED, node, needed, msg))
       .then((values) => handle(msg, values, end))

@@ -243,6 +243,18 @@ describe('plivo call node, against the sandbox', function () {
     assert.equal(sent().length, 1);
   });
 
+  it('keeps messages in order when only some operations read a typed setting', async () => {
+    const uuid = sandbox.addCall();
+    // One request a second: they start in the order they were submitted.
+    const run = await load({ operation: 'msg', digits: '"1" & "2"', digitsType: 'jsonata' }, { configProps: { rateLimit: '1', rateWindow: '1' } });
+    run.node.receive({ payload: { operation: 'send-digits', call_uuid: uuid } });
+    run.node.receive({ payload: { operation: 'hangup', call_uuid: uuid } });
+    await run.waitFor(2, 50, 15_000);
+    assert.deepEqual(run.all.map((outcome) => outcome.output?.statusCode ?? outcome.error.error.message), [202, 204]);
+    assert.deepEqual(sandbox.call(uuid), undefined);
+    assert.deepEqual(sent().map((r) => r.method), ['POST', 'DELETE']);
+  });
+
   describe('sent at most once', () => {
     for (const [fault, what] of [[{ status: 500, body: { error: 'internal' } }, 'a 500'], [{ kind: 'reset' }, 'a reset']]) {
       it(`a hang-up that met ${what} is not tried again (a play would be)`, async () => {
