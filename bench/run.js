@@ -713,7 +713,7 @@ async function main() {
   setTimeout(() => process.exit(0), 200).unref();
 }
 
-module.exports = { measureRuntimes, measureMixed };
+module.exports = { measureRuntimes, measureMixed, LIMIT, N };
 
 if (require.main === module) {
   main().catch((error) => {

@@ -154,32 +154,55 @@ describe('retry policy', () => {
   });
 });
 
-describe('AdaptiveLimit (AIMD share of the account)', () => {
-  it('cuts to 0.7 of the slots held on a 429, once per congestion', () => {
+describe('AdaptiveLimit (the share of the account: cut on a 429, grown back)', () => {
+  it('cuts to 0.85 of the slots held on a 429, once per congestion', () => {
     const share = new AdaptiveLimit(300, 5000);
     share.rateLimited(1000, 900, 200);
-    assert.equal(share.current, 140);
+    assert.equal(share.current, 170);
     assert.equal(share.yielding, true);
     share.rateLimited(1010, 950, 180);
-    assert.equal(share.current, 140, 'a request sent before the cut does not cut again');
+    assert.equal(share.current, 170, 'a request sent before the cut does not cut again');
     share.rateLimited(2000, 1500, 140);
-    assert.equal(share.current, 98, 'a request sent after the cut does');
+    assert.equal(share.current, 119, 'a request sent after the cut does');
     share.rateLimited(3000, 2500, 5);
     assert.equal(share.current, 30, 'never below a tenth of the limit');
   });
 
-  it('gives back 5% of the limit for each window answered without a 429, never above the limit', () => {
+  it('grows back to where it was cut from quickly: half the gap each quarter window', () => {
     const share = new AdaptiveLimit(300, 5000);
     share.rateLimited(0, 0, 200);
-    share.answered(4999);
-    assert.equal(share.current, 140, 'not before a window has passed');
-    share.answered(5000);
-    assert.equal(share.current, 155);
-    share.answered(6000);
-    assert.equal(share.current, 155, 'one step per window');
-    for (let t = 10_000; t <= 100_000; t += 5000) share.answered(t);
+    assert.equal(share.current, 170);
+    share.answered(1249);
+    assert.equal(share.current, 170, 'not before a quarter window has passed');
+    share.answered(1250);
+    assert.equal(share.current, 185, 'half of the 30 back to 200');
+    share.answered(1300);
+    assert.equal(share.current, 185, 'once per quarter window');
+    for (const t of [2500, 3750, 5000, 6250, 7500, 8750]) share.answered(t);
+    assert.equal(share.current, 200, 'back where it was cut from, never past it while growing back');
+  });
+
+  it('then probes on by 5% of the limit each window answered without a 429, never above the limit', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 200);
+    for (let t = 1250; t <= 6250; t += 1250) share.answered(t);
+    assert.equal(share.current, 200, 'grown back at 6.25 s');
+    share.answered(11_249);
+    assert.equal(share.current, 200, 'not before a window has passed');
+    share.answered(11_250);
+    assert.equal(share.current, 215);
+    share.answered(12_000);
+    assert.equal(share.current, 215, 'one step per window');
+    for (let t = 16_250; t <= 120_000; t += 5000) share.answered(t);
     assert.equal(share.current, 300);
     assert.equal(share.yielding, false);
+  });
+
+  it('grows back only to the slots it held, not to a share it never used', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 100);
+    for (let t = 1250; t <= 8750; t += 1250) share.answered(t);
+    assert.equal(share.current, 100, 'back to the 100 it held, not to the 300 it was allowed');
   });
 
   it('follows a new configured limit', () => {

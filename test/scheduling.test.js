@@ -95,6 +95,7 @@ describe('Pacer', () => {
       delay: (now, held) => at(held).delay(now),
       room: (now, held) => at(held).room(now),
       started: (now, held) => at(held).started(now),
+      cut: () => pacer.cut(),
     };
   }
 
@@ -129,6 +130,21 @@ describe('Pacer', () => {
     assert.equal(pacer.room(10_000, 180), 0);
     const tokenInterval = windowMs / (limit * 1.25);
     assert.ok(Math.abs(pacer.delay(10_000, 180) - tokenInterval) < 1e-9, 'then a little faster than the limit\'s rate');
+  });
+
+  it('after a cut (a 429) no ramp holds back the slots the window frees, until the pacer has been idle', () => {
+    // The window's limit was cut from 300 to 255 while 300 were held: they free as they were taken.
+    const pacer = pacerFor(255, windowMs);
+    pacer.started(0, 0);
+    for (let held = 1; held < 30; held += 1) pacer.started(0, held);
+    assert.ok(pacer.delay(100, 254) > 1000, 'without the cut the ramp, planned from idle at 0, holds the next start back');
+    pacer.cut();
+    assert.equal(pacer.delay(100, 254), 0, 'after the cut a freed slot is taken again at once');
+    pacer.started(6000, 5);
+    assert.equal(pacer.delay(6000, 40), 0, 'a few held after a cut: still no ramp');
+    pacer.started(20_000, 0);
+    for (let held = 1; held < 26; held += 1) pacer.started(20_000, held);
+    assert.ok(pacer.delay(20_000, 26) > 0, 'from idle the ramp is back');
   });
 
   it('a limit of 10 or less is never paced', () => {

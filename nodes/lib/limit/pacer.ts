@@ -7,6 +7,9 @@
  *   held may grow to the limit over one window, evenly, not at once. A strict window frees each
  *   slot a window after it was taken, so the next window repeats this even pattern by itself:
  *   after the ramp, a slot that frees is taken again at once and the limit is used in full.
+ *   Only from idle: when a 429 cuts the limit (`cut`), the slots already held free in the even
+ *   pattern they were taken in, and each is taken again as it frees; a new ramp (or one still
+ *   running, planned for the old limit) would hold back slots the window has freed.
  * - **Bursts**: starts take tokens that refill a little faster than the limit's rate, at most
  *   `burst` saved up. Slots that free together (after a lull in the messages, say) are then
  *   taken again `burst` at a time and the rest spread out, so clumps dissolve over the windows
@@ -32,6 +35,8 @@ export class Pacer {
   private readonly window: PacedWindow;
   /** When the current ramp began: the last start made with fewer than `burst` held. */
   private rampFrom = Number.NEGATIVE_INFINITY;
+  /** Set by a cut: no ramp until the pacer has been idle. */
+  private rampEnded = false;
   private tokens = Number.POSITIVE_INFINITY;
   private tokensUpdatedAt = Number.NEGATIVE_INFINITY;
 
@@ -64,9 +69,18 @@ export class Pacer {
     return Math.max(0, Math.min(tokens, ceiling - held));
   }
 
+  /** The limit was cut (a 429): no ramp holds starts back until the pacer is next idle. */
+  cut(): void {
+    this.rampFrom = Number.NEGATIVE_INFINITY;
+    this.rampEnded = true;
+  }
+
   /** A request starts now (call it before the window counts the start). */
   started(now: number): void {
-    if (this.window.held(now) < burstOf(this.window.limit)) this.rampFrom = now;
+    const held = this.window.held(now);
+    // From idle (nothing held) a new ramp begins; after a cut it does not, however few are held.
+    if (held === 0) this.rampEnded = false;
+    if (!this.rampEnded && held < burstOf(this.window.limit)) this.rampFrom = now;
     this.tokens = this.tokensNow(now) - 1;
     this.tokensUpdatedAt = now;
   }

@@ -324,8 +324,13 @@ export class RequestEngine {
       this.shared.release(task.slot, this.window.windowMs);
       task.slot = undefined;
     }
-    if (isRateLimited(error)) this.share.rateLimited(now, task.startedAt, this.window.held(now));
-    else this.share.answered(now);
+    if (isRateLimited(error)) {
+      const before = this.share.current;
+      this.share.rateLimited(now, task.startedAt, this.window.held(now));
+      if (this.share.current < before) this.pacer.cut();
+    } else {
+      this.share.answered(now);
+    }
     this.window.limit = this.share.current;
     this.inFlight -= 1;
     const counts = this.counts(task.owner);
