@@ -37,6 +37,8 @@ async function main() {
     `  Node-RED:      http://127.0.0.1:${port}/  (user dir ${userDir})`,
     '  Open the editor, click the button of "a call comes in" and watch the debug sidebar:',
     '  the sandbox places a call, posts Plivo\'s signed webhook to plivo webhook, and the flow plays into the call.',
+    '  Each example has a tab: record a call, transfer a caller to another flow (plivo call), and a broadcast',
+    '  whose callers hang up during it ("two callers hang up"): their plays are skipped, nothing is sent for them.',
     '  Ctrl-C stops both.',
     '',
   ].join('\n'));
