@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
-const { helper, loadPlayFlow, startOwnSandbox, credentialsFor } = require('./support.js');
+const { helper, loadPlayFlow, startOwnSandbox, credentialsFor, isCallEnded } = require('./support.js');
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const SETTINGS_RUNS = 50;
@@ -137,7 +137,7 @@ describe(`fuzz: ${SETTINGS_RUNS * PAYLOADS_PER_SETTING} generated messages (seed
           continue;
         }
         // After Plivo's first 404 for the call that has ended, the account skips its requests.
-        if (msg.error.code === 'CALL_ENDED') {
+        if (isCallEnded(msg)) {
           seen.skipped += 1;
           assert.match(text, /^Not sent: the call has ended .*Plivo answered 404 for it/, context);
           continue;

@@ -10,6 +10,15 @@ const { nodeRedPackage } = require('../scripts/dev-runtime.js');
 
 helper.init(require.resolve(nodeRedPackage));
 
+/** The Node-RED under test; from 4.0 its Catch nodes copy an error's `code` into msg.error.code. */
+const NODE_RED_VERSION = require(`${nodeRedPackage}/package.json`).version;
+const CATCH_COPIES_CODE = Number(NODE_RED_VERSION.split('.')[0]) >= 4;
+/** A call-ended error at a Catch node: the text on every Node-RED, the code where Catch carries it. */
+const ENDED = /^Not sent: the call has ended \(at \d\d:\d\d:\d\d, /;
+function isCallEnded(msg) {
+  return ENDED.test(msg.error.message) && msg.error.code === (CATCH_COPIES_CODE ? 'CALL_ENDED' : undefined);
+}
+
 const AUTH_ID = 'MATESTACCOUNT0000001';
 const AUTH_TOKEN = 'tok-SECRET-4b1d7f0e9a';
 
@@ -113,5 +122,5 @@ function credentialsFor(sandbox, ...ids) {
 
 module.exports = {
   helper, playNode, speakNode, configNode, AUTH_ID, AUTH_TOKEN, textKey, playFlow, loadPlayFlow, loadSpeakFlow, Outcomes,
-  startOwnSandbox, credentialsFor,
+  startOwnSandbox, credentialsFor, isCallEnded, CATCH_COPIES_CODE,
 };
