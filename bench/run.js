@@ -167,21 +167,7 @@ async function bareGot(sandbox) {
   const agents = { http: new http.Agent({ keepAlive: true }), https: undefined };
   const { authId, authToken } = sandbox.account;
   const authorization = `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`;
-  const request = (endpoint, json) => async () => {
-    const response = await got(`${sandbox.url}/v1/Account/${encodeURIComponent(authId)}/Call/${sandbox.callUuid}/${endpoint}/`, {
-      method: 'POST',
-      json,
-      headers: { authorization, 'user-agent': 'bench', accept: 'application/json' },
-      agent: agents,
-      responseType: 'text',
-      throwHttpErrors: false,
-      followRedirect: false,
-      retry: { limit: 0 },
-      timeout: { request: 10_000 },
-    });
-    return JSON.parse(response.body);
-  };
-  /** One of plivo call's requests, as CALL_OPERATIONS describes it, for the call `uuid`. */
+  /** A request as CALL_OPERATIONS describes one (`path` given the call), for the call `uuid`. */
   const operation = ({ method, path: pathOf, body, query }) => async (uuid) => {
     const response = await got(`${sandbox.url}/v1/Account/${encodeURIComponent(authId)}/${pathOf(uuid)}`, {
       method,
@@ -198,8 +184,10 @@ async function bareGot(sandbox) {
     if (response.statusCode >= 300) throw new Error(`${method} ${pathOf(uuid)}: ${response.statusCode}`);
     return response.body === '' ? {} : JSON.parse(response.body);
   };
+  const play = operation({ method: 'POST', path: (uuid) => `Call/${uuid}/Play/`, body: { urls: URL_A } });
+  const speak = operation({ method: 'POST', path: (uuid) => `Call/${uuid}/Speak/`, body: { text: SPEAK_TEXT } });
   return {
-    call: request('Play', { urls: URL_A }), speak: request('Speak', { text: SPEAK_TEXT }), operation, close: () => agents.http.destroy(),
+    call: () => play(sandbox.callUuid), speak: () => speak(sandbox.callUuid), operation, close: () => agents.http.destroy(),
   };
 }
 

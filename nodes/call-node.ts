@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { asError, CallEndedError, ConfigError, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
+import { asError, CallEndedError, ConfigError, type EndedBy, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
 import { text, useTranslator } from './lib/common/messages';
 import type { PlivoResponse } from './lib/plivo/client';
 import { readField, type TypedValues } from './lib/call/fields';
@@ -159,6 +159,12 @@ function buildSafely<T>(build: () => T): T {
   }
 }
 
+/** The account learns that a call has ended, now. */
+function learnEnded(account: PlivoAccount, callUuid: string, by: EndedBy): void {
+  const now = Date.now();
+  account.endedCalls.end(callUuid, { at: now, by }, now);
+}
+
 /** Registers the node type `type`: a call node that sends what `requests` builds. */
 export function registerCallNode<Def extends CallNodeDef, Request>(RED: NodeAPI, type: string, requests: CallNodeRequests<Def, Request>): void {
   const texts = callNodeTexts(RED);
@@ -289,12 +295,12 @@ function runCallNode<Def extends CallNodeDef, Request>(
     // A message ends once (message-end.ts), so one catch serves the request's failure and anything after it.
     usable.engine.submit(node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
       .then((response) => {
-        if (tracked?.endsCall) usable.endedCalls.end(tracked.callUuid, { at: Date.now(), by: 'hang-up' }, Date.now());
+        if (tracked?.endsCall) learnEnded(usable, tracked.callUuid, 'hang-up');
         succeed(end, response, requests.succeeded(request));
       })
       .catch((error: unknown) => {
         if (tracked?.notFoundMeansEnded && error instanceof PlivoApiError && error.statusCode === 404) {
-          usable.endedCalls.end(tracked.callUuid, { at: Date.now(), by: 'not-found' }, Date.now());
+          learnEnded(usable, tracked.callUuid, 'not-found');
         }
         fail(end, asError(error));
       });

@@ -139,7 +139,10 @@ export default function register(RED: NodeAPI): void {
       const payload = payloadOf(check.params);
       // Plivo's hangup callback: the account skips whatever is still queued for the call (plivo/ended-calls.ts).
       const endedCall = endedByWebhook(payload);
-      if (endedCall !== undefined) plivoAccount.endedCalls.end(endedCall, { at: Date.now(), by: 'webhook' }, Date.now());
+      if (endedCall !== undefined) {
+        const now = Date.now();
+        plivoAccount.endedCalls.end(endedCall, { at: now, by: 'webhook' }, now);
+      }
       const msg: Record<string, unknown> = { _msgid: RED.util.generateId(), req, payload };
       if (answerXml) res.status(200).type('application/xml').send(answerXml);
       else msg.res = { _res: res };

@@ -32,6 +32,8 @@ const DEMO_BROADCAST_CALLS = Object.freeze([
 const LIST_PARAMETERS = new Set(['status', 'call_direction', 'from_number', 'to_number']);
 const TRANSFER_PARAMETERS = new Set(['legs', 'aleg_url', 'aleg_method', 'bleg_url', 'bleg_method']);
 const DTMF_PARAMETERS = new Set(['digits', 'leg']);
+/** Plivo's page and Python SDK send URL; the Node SDK lower-cases it. */
+const STOP_RECORDING_PARAMETERS = new Set(['URL', 'url']);
 const RECORD_PARAMETERS = new Set([
   'time_limit', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method',
 ]);
@@ -81,11 +83,17 @@ function isHttpUrl(text) {
   }
 }
 
-/** Checks the parameters Play and Speak share, and that no other is sent; returns the error text or undefined. */
-function commonBodyError(body, parameters) {
+/** The body's keys outside `parameters`, as an error text; undefined when there are none. */
+function unknownParameters(body, parameters) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'invalid request body';
   const unknown = Object.keys(body).filter((key) => !parameters.has(key));
-  if (unknown.length > 0) return `unknown parameter(s): ${unknown.join(', ')}`;
+  return unknown.length > 0 ? `unknown parameter(s): ${unknown.join(', ')}` : undefined;
+}
+
+/** Checks the parameters Play and Speak share, and that no other is sent; returns the error text or undefined. */
+function commonBodyError(body, parameters) {
+  const unknown = unknownParameters(body, parameters);
+  if (unknown) return unknown;
   if ('legs' in body && !['aleg', 'bleg', 'both'].includes(body.legs)) return 'legs must be aleg, bleg or both';
   if ('loop' in body && !isBoolean(body.loop)) return 'loop must be true or false';
   if ('mix' in body && !isBoolean(body.mix)) return 'mix must be true or false';
@@ -113,13 +121,6 @@ function speakBodyError(body) {
   if (voices === undefined) return `language ${language} is not supported`;
   if (!voices.includes((body.voice ?? 'WOMAN')[0])) return `voice ${body.voice ?? 'WOMAN'} is not available for ${language}`;
   return undefined;
-}
-
-/** The body's keys outside `parameters`, as an error text; undefined when there are none. */
-function unknownParameters(body, parameters) {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'invalid request body';
-  const unknown = Object.keys(body).filter((key) => !parameters.has(key));
-  return unknown.length > 0 ? `unknown parameter(s): ${unknown.join(', ')}` : undefined;
 }
 
 const isMethod = (value) => value === 'GET' || value === 'POST';
@@ -322,10 +323,8 @@ async function startSandbox(options = {}) {
   /** DELETE Call/{uuid}/Record/: one recording (URL) or all of them. */
   function stopRecording(res, record, call) {
     const body = record.json ?? {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return apiError(res, 400, 'invalid request body');
-    // Plivo's page and Python SDK send URL; the Node SDK lower-cases it.
-    const unknown = Object.keys(body).filter((key) => key !== 'URL' && key !== 'url');
-    if (unknown.length > 0) return apiError(res, 400, `unknown parameter(s): ${unknown.join(', ')}`);
+    const invalid = unknownParameters(body, STOP_RECORDING_PARAMETERS);
+    if (invalid) return apiError(res, 400, invalid);
     const url = body.URL ?? body.url;
     if (url !== undefined && !call.recordings.has(url)) return apiError(res, 404, 'recording not found');
     if (url !== undefined) call.recordings.delete(url);

@@ -10,11 +10,10 @@
  * allowed values follow Plivo's pages, cited at each check.
  */
 import { InputError } from '../common/errors';
-import { MAX_URL_CHARACTERS } from './play-request';
+import { parseLength, parseUrl } from './play-request';
 import {
   choiceParser, isRecord, label, pick, pickCallUuid, settingText, type Source, type TypedValues,
 } from './fields';
-import { urlOrUndefined } from '../common/url';
 
 export const CALL_OPERATIONS = ['hangup', 'transfer', 'send-digits', 'record', 'stop-recording', 'live-details', 'live-calls'] as const;
 export type CallOperation = (typeof CALL_OPERATIONS)[number];
@@ -115,39 +114,14 @@ const parseDirection = choiceParser(['inbound', 'outbound'] as const, 'direction
  * (a second) to wait between them. At most 256: past any real menu, short of an absurd request.
  */
 const DIGITS = /^[0-9*#wW]{1,256}$/;
-/** A recording's time limit: Plivo's default is 60 s; a call lasts at most 4 hours (14,400 s). */
-const MAX_TIME_LIMIT_S = 14_400;
 /** A phone number or SIP endpoint filter for the live list: digits with an optional +, or a SIP user. */
 const NUMBER_FILTER = /^\+?[0-9A-Za-z_.@:-]{1,64}$/;
-const NOT_IN_URL = /[\s\u0000-\u001f\u007f]/;
-
-function parseUrl(value: unknown, source: Source): string {
-  const fail = (key: string) => new InputError(source.field, value, key, { where: label(source) });
-  if (typeof value !== 'string') throw fail('url-type');
-  const url = value.trim();
-  if (url === '') throw fail('url-empty');
-  if (NOT_IN_URL.test(url)) throw fail('url-whitespace');
-  if (url.length > MAX_URL_CHARACTERS) {
-    throw new InputError(source.field, `${url.slice(0, 40)}...`, 'url-too-long', { where: label(source), max: MAX_URL_CHARACTERS });
-  }
-  const parsed = urlOrUndefined(url);
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') throw fail('url-invalid');
-  return url;
-}
 
 function parseDigits(value: unknown, source: Source): string {
   const digits = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value)
     : typeof value === 'string' ? value.trim() : undefined;
   if (digits === undefined || !DIGITS.test(digits)) throw new InputError(source.field, value, 'digits-invalid', { where: label(source) });
   return digits;
-}
-
-function parseTimeLimit(value: unknown, source: Source): number {
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_TIME_LIMIT_S) {
-    throw new InputError(source.field, value, 'time-limit-invalid', { where: label(source), max: MAX_TIME_LIMIT_S });
-  }
-  return seconds;
 }
 
 function parseNumberFilter(value: unknown, source: Source): string {
@@ -165,7 +139,8 @@ const PARSERS: Record<string, (value: unknown, source: Source) => string | numbe
   bleg_method: parseMethod,
   digits: parseDigits,
   leg: parseLeg,
-  time_limit: parseTimeLimit,
+  // Plivo's default is 60 s; at most a call's life, as Play's length.
+  time_limit: parseLength,
   file_format: parseFileFormat,
   transcription_type: parseTranscriptionType,
   transcription_url: parseUrl,

@@ -60,8 +60,11 @@ export const MAX_URL_CHARACTERS = 2_048;
 /** Whitespace and control characters (NUL, DEL, ...) never belong in a URL Plivo fetches. */
 const NOT_IN_URL = /[\s\u0000-\u001f\u007f]/;
 
-/** `position` is "[2]" for an array item, " (item 2)" for a list item, "" for a single URL. */
-function parseUrl(value: unknown, source: Source, position: string): string {
+/**
+ * An absolute http(s) URL for Plivo to fetch (plivo call's URL fields use it too). `position` is
+ * "[2]" for an array item, " (item 2)" for a list item, "" for a single URL.
+ */
+export function parseUrl(value: unknown, source: Source, position = ''): string {
   const fail = (key: string) => new InputError(source.field, value, key, { where: `${label(source)}${position}` });
   if (typeof value !== 'string') throw fail('url-type');
   const url = value.trim();
@@ -102,7 +105,8 @@ function parseUrls(value: unknown, source: Source): string {
 
 const parseAction = choiceParser(ACTIONS, 'action-invalid');
 
-function parseLength(value: unknown, source: Source): number {
+/** Seconds within a call's life, 1 to 14,400 (Play's length; plivo call's recording time_limit too). */
+export function parseLength(value: unknown, source: Source): number {
   let seconds = Number.NaN;
   if (typeof value === 'number') {
     seconds = value;
