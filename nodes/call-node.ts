@@ -5,10 +5,10 @@
  * (exactly once per message), and close with grace. A call node gives its request builder and
  * how to send the request; this module is Node-RED glue only.
  */
-import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { asError, CallEndedError, ConfigError, type EndedBy, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
-import { text, useTranslator } from './lib/common/messages';
+import { text } from './lib/common/messages';
+import { runtimeTexts, type RuntimeText } from './runtime-texts';
 import type { PlivoResponse } from './lib/plivo/client';
 import { readField, type TypedValues } from './lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
@@ -18,7 +18,7 @@ import { StatusThrottle } from './lib/status-throttle';
 import { messageEnd, type MessageEnd } from './message-end';
 import type { PlivoAccount } from './lib/plivo/account';
 import type { PlivoConfigNode } from './plivo-config';
-import type { WebhookNode } from './plivo-webhook';
+import { readAllTyped } from './typed-read';
 
 
 /** Requests in flight at close get this long (inside Node-RED's 15 s close timeout), then are aborted. */
@@ -68,24 +68,9 @@ export interface CallNodeRequests<Def extends CallNodeDef, Request> {
 
 type CallNodeTexts = ReturnType<typeof callNodeTexts>;
 
-/**
- * The call nodes' runtime texts (errors, status, warnings) are in plivo-play's catalog. Node-RED
- * files each node set's catalog under "<package>/<set>", and a node's `RED._` looks in its own
- * set's: plivo speak names plivo-play's outright.
- */
-const PACKAGE_NAME = (require(path.join(__dirname, '..', '..', 'package.json')) as { name: string }).name;
-const CATALOG = `${PACKAGE_NAME}/plivo-play:plivo-play.`;
-
-export type CallNodeText = (key: string, params?: Record<string, string | number>) => string;
-
-/** Node-RED's translator for the runtime texts, set up once per runtime; `key` is under plivo-play. */
-function callNodeTexts(RED: NodeAPI): { text: CallNodeText; status: (view: StatusView) => string } {
-  const translate: CallNodeText = (key, params) => RED._(`${CATALOG}${key}`, params);
-  useTranslator((key, params) => {
-    const full = `errors.${key}`;
-    const translated = translate(full, params);
-    return translated.endsWith(full) ? undefined : translated;
-  });
+/** The call nodes' runtime texts, and their status texts translated once each. */
+function callNodeTexts(RED: NodeAPI): { text: RuntimeText; status: (view: StatusView) => string } {
+  const translate = runtimeTexts(RED);
   /** Status texts without parameters, translated once: the runtime's language does not change. */
   const fixedTexts = new Map<string, string>();
   const status = (view: StatusView) => {
@@ -99,54 +84,6 @@ function callNodeTexts(RED: NodeAPI): { text: CallNodeText; status: (view: Statu
     return translated;
   };
   return { text: translate, status };
-}
-
-/**
- * Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included).
- * A msg path through a missing object (a TypeError) and an unset environment variable ('') have no value.
- */
-function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
-  if (setting.type === 'plivo-webhook') return Promise.resolve(webhookUrl(RED, setting));
-  return new Promise((resolve, reject) => {
-    const settle = (error: unknown, value?: unknown) => {
-      if (setting.type === 'msg' && error instanceof TypeError) resolve(undefined);
-      else if (error) reject(error);
-      else resolve(setting.type === 'env' && value === '' ? undefined : value);
-    };
-    try {
-      RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, settle);
-    } catch (error) {
-      settle(error);
-    }
-  });
-}
-
-/** The URL of the plivo webhook node a setting names, as that node checks signatures. */
-function webhookUrl(RED: NodeAPI, setting: TypedSetting): string {
-  const target = RED.nodes.getNode(setting.value) as WebhookNode | null;
-  if (!target || target.type !== 'plivo-webhook') {
-    throw new InputError(setting.field, undefined, 'webhook-node-missing', { where: setting.where });
-  }
-  const url = target.webhookUrl?.();
-  if (url === undefined) {
-    throw new InputError(setting.field, undefined, 'webhook-node-no-public-url', { where: setting.where, name: target.name || target.id });
-  }
-  return url;
-}
-
-async function readAllTyped(RED: NodeAPI, node: Node, typed: TypedSetting[], msg: NodeMessageInFlow): Promise<TypedValues> {
-  const values: TypedValues = {};
-  for (const setting of typed) {
-    try {
-      values[setting.field] = { value: await readTyped(RED, node, setting, msg), where: setting.where };
-    } catch (error) {
-      if (error instanceof InputError) throw error;
-      // JSONata throws plain objects with a message, not Errors.
-      const reason = reasonOf(error);
-      throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason });
-    }
-  }
-  return values;
 }
 
 /** A request builder's result; anything it throws that is not an InputError (a Proxy's trap, say) becomes one naming msg.payload. */

@@ -26,8 +26,13 @@ interface PlivoWebhookDef extends NodeDef {
 
 /** A deployed plivo-webhook node, as other nodes may ask it. */
 export interface WebhookNode extends Node {
-  /** Its Public URL and route; undefined without a Public URL (then only the request's Host says where it is). */
-  webhookUrl?: () => string | undefined;
+  /**
+   * The URL Plivo is to call, exactly as this node checks signatures: its Public URL and route,
+   * or without one the scheme and Host of `request` (the request a flow is answering) taken as
+   * this node takes them; undefined when neither says.
+   */
+  webhookUrl?: (request?: { protocol: unknown; host: unknown }) => string | undefined;
+  webhookMethod?: WebhookMethod;
 }
 
 /** Bodies one webhook node reads at once at most: Plivo's arrive in milliseconds, a few at a time. */
@@ -59,8 +64,14 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const route = routePath(RED.settings.httpNodeRoot, path);
-    // The URL Plivo is to call, exactly as this node checks signatures: what plivo call sends when a URL field names this node.
-    (node as WebhookNode).webhookUrl = () => (publicUrl === undefined ? undefined : `${publicUrl}${route}`);
+    // What plivo call and plivo xml write when a URL names this node.
+    (node as WebhookNode).webhookUrl = (request) => {
+      const url = checkedUrl({
+        publicUrl, protocol: String(request?.protocol), host: typeof request?.host === 'string' ? request.host : undefined, routePath: route, originalUrl: '',
+      });
+      return typeof url === 'string' ? url : undefined;
+    };
+    (node as WebhookNode).webhookMethod = method;
     const answerXml = (def.answerXml ?? '').trim();
     const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
     const warnings = new WarningLimiter();

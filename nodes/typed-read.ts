@@ -1,0 +1,84 @@
+/**
+ * Node-RED glue the nodes share: reading a typed setting (msg, flow, global, env, JSONata) with
+ * Node-RED's own evaluation, and the URL of the plivo webhook node a URL setting names.
+ */
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { InputError, reasonOf } from './lib/common/errors';
+import type { TypedValues } from './lib/call/fields';
+import type { TypedSetting } from './lib/call/typed-source';
+import type { WebhookMethod } from './lib/webhook/signature';
+import type { WebhookNode } from './plivo-webhook';
+
+/** A deployed plivo webhook node's URL as it checks signatures, the method it takes, and its name for errors. */
+export interface WebhookTarget {
+  url: string;
+  method: WebhookMethod;
+  name: string;
+}
+
+/** The scheme and Host of the request a message answers (a plivo webhook's msg.req), when it has one. */
+function requestOf(msg: NodeMessageInFlow): { protocol: unknown; host: unknown } | undefined {
+  try {
+    const req = (msg as unknown as { req?: { protocol?: unknown; headers?: { host?: unknown } } }).req;
+    return req ? { protocol: req.protocol, host: req.headers?.host } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The plivo webhook node a setting names: its Public URL and route, or without a Public URL the
+ * scheme and Host of the request the message answers, taken as the webhook takes them.
+ */
+export function webhookTarget(RED: NodeAPI, setting: TypedSetting, msg: NodeMessageInFlow): WebhookTarget {
+  const target = RED.nodes.getNode(setting.value) as WebhookNode | null;
+  if (!target || target.type !== 'plivo-webhook' || !target.webhookUrl || !target.webhookMethod) {
+    throw new InputError(setting.field, undefined, 'webhook-node-missing', { where: setting.where });
+  }
+  const name = target.name || target.id;
+  const url = target.webhookUrl(requestOf(msg));
+  if (url === undefined) {
+    throw new InputError(setting.field, undefined, 'webhook-node-no-public-url', { where: setting.where, name });
+  }
+  return { url, method: target.webhookMethod, name };
+}
+
+/**
+ * Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included).
+ * A msg path through a missing object (a TypeError) and an unset environment variable ('') have no value.
+ */
+function evaluate(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
+  if (setting.type === 'plivo-webhook') return Promise.resolve(webhookTarget(RED, setting, msg).url);
+  return new Promise((resolve, reject) => {
+    const settle = (error: unknown, value?: unknown) => {
+      if (setting.type === 'msg' && error instanceof TypeError) resolve(undefined);
+      else if (error) reject(error);
+      else resolve(setting.type === 'env' && value === '' ? undefined : value);
+    };
+    try {
+      RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, settle);
+    } catch (error) {
+      settle(error);
+    }
+  });
+}
+
+/** A typed setting's value; what the evaluation throws becomes an InputError naming the source. */
+export async function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
+  try {
+    return await evaluate(RED, node, setting, msg);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    // JSONata throws plain objects with a message, not Errors.
+    throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason: reasonOf(error) });
+  }
+}
+
+/** Every typed setting's value, read in order. */
+export async function readAllTyped(RED: NodeAPI, node: Node, typed: TypedSetting[], msg: NodeMessageInFlow): Promise<TypedValues> {
+  const values: TypedValues = {};
+  for (const setting of typed) {
+    values[setting.field] = { value: await readTyped(RED, node, setting, msg), where: setting.where };
+  }
+  return values;
+}
