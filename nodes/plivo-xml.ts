@@ -32,8 +32,8 @@ interface PlivoXmlDef extends NodeDef {
   errorOutput?: boolean;
 }
 
-/** Types whose value is written in the node; the others are read at each message. */
-const FIXED_TYPES = new Set(['str', 'num', 'bool', '', undefined]);
+/** Types whose value is written in the node ('choice': picked from a menu); the others are read at each message. */
+const FIXED_TYPES = new Set(['str', 'num', 'bool', 'choice', '', undefined]);
 
 /** A dialog value: fixed, or a typed setting read at each message. */
 type DialogValue = { fixed: unknown } | { setting: TypedSetting };

@@ -3,8 +3,9 @@
  * Builds dist/: compiles nodes/ with tsc, then puts each node's .html, icons/ and
  * locales/ next to its compiled .js, the only place Node-RED looks for them, with the dialog
  * rows the call nodes share filled into their templates. Plivo's speak
- * languages (nodes/lib/call/speak-languages.ts) are written into plivo speak's editor and
- * help pages, so the list exists once.
+ * languages (nodes/lib/call/speak-languages.ts) are written into plivo speak's and plivo xml's
+ * editors and plivo speak's help pages, and Plivo's XML elements (nodes/lib/xml/elements.ts)
+ * into plivo xml's editor, so each list exists once.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -56,8 +57,14 @@ function fillIn(file, marker, text) {
   fs.writeFileSync(file, content.split(marker).join(text));
 }
 
-fillIn(path.join(nodesOut, 'plivo-speak.html'), '__SPEAK_LANGUAGES__',
-  JSON.stringify(SPEAK_LANGUAGES.map(({ code, name, voices }) => ({ code, name, voices }))));
+const speakLanguages = JSON.stringify(SPEAK_LANGUAGES.map(({ code, name, voices }) => ({ code, name, voices })));
+fillIn(path.join(nodesOut, 'plivo-speak.html'), '__SPEAK_LANGUAGES__', speakLanguages);
+fillIn(path.join(nodesOut, 'plivo-xml.html'), '__SPEAK_LANGUAGES__', speakLanguages);
+// plivo xml's editor builds its rows from the runtime's own element table.
+const { ELEMENTS } = require(path.join(nodesOut, 'lib', 'xml', 'elements.js'));
+fillIn(path.join(nodesOut, 'plivo-xml.html'), '__XML_ELEMENTS__', JSON.stringify(ELEMENTS.map(({ name, body, attributes, children }) => ({
+  name, body, children, attributes: attributes.map((attribute) => ({ name: attribute.name, value: attribute.value, webhook: attribute.webhook })),
+}))));
 const languageRows = SPEAK_LANGUAGES.map(({ code, name, voices }) =>
   `    <tr><td><code>${code}</code></td><td>${name}</td><td>${voices.join(', ')}</td></tr>`).join('\n');
 for (const lang of fs.readdirSync(path.join(nodesOut, 'locales'))) {
