@@ -43,7 +43,7 @@ async function sendWebhook(authToken, url, params, { method = 'POST', nonce = St
     },
     body: method === 'POST' ? new URLSearchParams(Object.entries(params).flatMap(([name, values]) => [].concat(values).map((value) => [name, value]))).toString() : undefined,
   });
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text() };
 }
 
 module.exports = { plivoSignature, sendWebhook };

@@ -17,7 +17,7 @@ const EXAMPLES = path.join(root, 'examples');
 /** The examples in the order a newcomer should meet them; each gets a tab. */
 const EXAMPLE_FILES = [
   'answer-a-call-and-play', 'tell-callers-their-place-in-the-queue', 'play-audio-into-a-call', 'hold-music-from-env', 'stop-playback',
-  'broadcast-to-many-calls', 'record-a-call-and-get-the-recording', 'transfer-a-caller-to-another-flow',
+  'broadcast-to-many-calls', 'record-a-call-and-get-the-recording', 'transfer-a-caller-to-another-flow', 'phone-menu', 'voicemail',
 ];
 /** The broadcast example's calls that hang up while it runs under `npm start` (the sandbox's third and fourth). */
 const BROADCAST_HANGUPS = [2, 3];
@@ -124,6 +124,52 @@ function broadcastHangups(tabId, sandboxUrl, nodeRedUrl) {
   ];
 }
 
+/** Under `npm start`, a caller for the phone menu: the call comes in, then presses a key the sandbox posts as Plivo would. */
+function menuCaller(tabId, sandboxUrl, nodeRedUrl) {
+  const id = (suffix) => `menu-caller-${suffix}`;
+  const keys = [['1', 'sales'], ['2', 'your place'], ['9', 'the menu again']];
+  return [
+    {
+      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a caller in the menu (the sandbox plays Plivo)',
+      info: 'Press **a call comes in to the menu**: the sandbox places a demo call, posts its answer webhook to **menu answer URL** '
+        + 'and runs the XML the flow answers, waiting for a key. Then press **the caller presses 1** (sales), **2** (the place in the '
+        + 'queue) or **9** (the menu again): the sandbox posts the key to **menu digits**, signed, and runs the XML that answers. '
+        + 'With no key for 20 seconds the caller hears goodbye and the call ends.',
+      x: 290, y: 340, wires: [],
+    },
+    demoInject(id('inject'), tabId, 'a call comes in to the menu', { answer_url: `${nodeRedUrl}/plivo/phone-menu` }, id('request'), 400),
+    ...sandboxRequest(id, tabId, {
+      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'a caller called the menu', x: 420, y: 400,
+    }),
+    ...keys.flatMap(([key, what], index) => {
+      const keyId = (suffix) => `menu-key-${key}-${suffix}`;
+      return [
+        demoInject(keyId('inject'), tabId, `the caller presses ${key}`, { digits: key }, keyId('request'), 460 + index * 60),
+        ...sandboxRequest(keyId, tabId, {
+          name: `sandbox: press ${key} (${what})`, url: `${sandboxUrl}/sandbox/digits`, debugName: `pressed ${key}`, x: 420, y: 460 + index * 60,
+        }),
+      ];
+    }),
+  ];
+}
+
+/** Under `npm start`, a caller for the voicemail: the sandbox places the call and records a message. */
+function voicemailCaller(tabId, sandboxUrl, nodeRedUrl) {
+  const id = (suffix) => `voicemail-caller-${suffix}`;
+  return [
+    {
+      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a caller leaves a message (the sandbox plays Plivo)',
+      info: 'Press **a call comes in to the voicemail**: the sandbox places a demo call, runs the greeting\'s XML and, at its `Record`, '
+        + 'posts a recording to **recording**, signed, as Plivo would. The recording\'s URL shows under **voicemail recording URL**.',
+      x: 300, y: 380, wires: [],
+    },
+    demoInject(id('inject'), tabId, 'a call comes in to the voicemail', { answer_url: `${nodeRedUrl}/plivo/voicemail` }, id('request'), 440),
+    ...sandboxRequest(id, tabId, {
+      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'a caller called the voicemail', x: 440, y: 440,
+    }),
+  ];
+}
+
 /** The transfer example's group tells the menu's Public URL: under `npm start`, where this Node-RED is. */
 function withPublicUrl(node, nodeRedUrl) {
   if (node.type !== 'group' || !Array.isArray(node.env)) return node;
@@ -133,7 +179,7 @@ function withPublicUrl(node, nodeRedUrl) {
 /**
  * Every example on a tab of its own. They share one account node (the same id in each
  * file, as Node-RED's import reuses it), pointed at `baseUrl` with blank credentials.
- * Given the address Node-RED serves, the answer, queue and broadcast examples get sandbox callers,
+ * Given the address Node-RED serves, the answer, queue, broadcast, menu and voicemail examples get sandbox callers,
  * and the transfer example's menu that address as its Public URL.
  */
 function exampleFlow(baseUrl, nodeRedUrl) {
@@ -150,6 +196,8 @@ function exampleFlow(baseUrl, nodeRedUrl) {
     if (name === 'broadcast-to-many-calls' && nodeRedUrl) flow.push(...broadcastHangups(tab.id, baseUrl, nodeRedUrl));
     if (name === 'answer-a-call-and-play' && nodeRedUrl) flow.push(...sandboxCaller(tab.id, baseUrl, nodeRedUrl));
     if (name === 'tell-callers-their-place-in-the-queue' && nodeRedUrl) flow.push(...queueCallers(tab.id, baseUrl, nodeRedUrl));
+    if (name === 'phone-menu' && nodeRedUrl) flow.push(...menuCaller(tab.id, baseUrl, nodeRedUrl));
+    if (name === 'voicemail' && nodeRedUrl) flow.push(...voicemailCaller(tab.id, baseUrl, nodeRedUrl));
   }
   return [...flow, ...configs.values()];
 }

@@ -39,6 +39,8 @@ async function main() {
     '  the sandbox places a call, posts Plivo\'s signed webhook to plivo webhook, and the flow plays into the call.',
     '  Each example has a tab: record a call, transfer a caller to another flow (plivo call), and a broadcast',
     '  whose callers hang up during it ("two callers hang up"): their plays are skipped, nothing is sent for them.',
+    '  The phone menu and voicemail tabs answer with plivo xml: "a call comes in to the menu", then "the caller',
+    '  presses 1" (or 2, or 9), and the sandbox runs the XML the flow answers, as Plivo would.',
     '  Ctrl-C stops both.',
     '',
   ].join('\n'));

@@ -163,10 +163,10 @@ describe('the packed package in a real Node-RED runtime', function () {
     }
   });
 
-  it('registers the five node types', async () => {
+  it('registers the six node types', async () => {
     const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);
-    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-call', 'plivo-config', 'plivo-play', 'plivo-speak', 'plivo-webhook']);
+    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-call', 'plivo-config', 'plivo-play', 'plivo-speak', 'plivo-webhook', 'plivo-xml']);
     for (const set of ours) {
       assert.equal(set.enabled, true);
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
@@ -175,7 +175,7 @@ describe('the packed package in a real Node-RED runtime', function () {
 
   it('serves the editor templates and the help pages', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
-    for (const type of ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook']) {
+    for (const type of ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook', 'plivo-xml']) {
       assert.ok(html.includes(`data-template-name="${type}"`), `${type} editor template`);
       assert.ok(html.includes(`data-help-name="${type}"`), `${type} help`);
     }
@@ -183,6 +183,7 @@ describe('the packed package in a real Node-RED runtime', function () {
     assert.ok(html.includes('<tr><td><code>pt-PT</code></td><td>Portuguese (Portugal)</td><td>WOMAN, MAN</td></tr>'),
       'plivo speak\'s help lists Plivo\'s languages');
     assert.ok(!html.includes('__SPEAK_LANGUAGES__') && !html.includes('<!-- speak-languages -->'), 'the build filled the list in');
+    assert.ok(!html.includes('__XML_ELEMENTS__') && html.includes('"name":"GetDigits"'), 'the build filled plivo xml\'s elements in');
   });
 
   it('serves the call nodes\' shared editor script where their .html loads it from', async () => {
@@ -202,7 +203,7 @@ describe('the packed package in a real Node-RED runtime', function () {
   });
 
   it('serves the icons', async () => {
-    for (const icon of ['plivo-play.svg', 'plivo-speak.svg']) {
+    for (const icon of ['plivo-play.svg', 'plivo-speak.svg', 'plivo-call.svg', 'plivo-xml.svg']) {
       const response = await api(`/icons/${pkg.name}/${icon}`);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type'), /^image\/svg\+xml/);
@@ -216,7 +217,7 @@ describe('the packed package in a real Node-RED runtime', function () {
     assert.deepEqual(listed.map((entry) => entry.fn).sort(), [...EXAMPLE_FILES].sort());
     for (const name of EXAMPLE_FILES) {
       const flow = await (await api(`/library/examples/flows/${pkg.name}/${name}`)).json();
-      assert.ok(flow.some((node) => ['plivo-play', 'plivo-speak', 'plivo-call'].includes(node.type)), `${name} uses a call node`);
+      assert.ok(flow.some((node) => ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-xml'].includes(node.type)), `${name} uses a call or XML node`);
     }
   });
 
@@ -238,7 +239,8 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.equal(unsigned.status, 403);
       const response = await sendWebhook(sandbox.account.authToken, `${url}/plivo/answer`, params);
       assert.equal(response.status, 200);
-      assert.match(response.body, /<Response>\s*<Wait length="120" \/>\s*<\/Response>/);
+      assert.equal(response.body, '<Response><Wait length="120"/></Response>', 'plivo xml\'s answer');
+      assert.equal(response.contentType, 'application/xml; charset=utf-8');
       const [greeted] = await debugFrom('greeted');
       assert.equal(JSON.parse(greeted).message, 'speak started');
       const [played] = await debugFrom('played');
@@ -253,7 +255,7 @@ describe('the packed package in a real Node-RED runtime', function () {
       const [placed] = await debugFrom('the sandbox placed the call');
       const call = JSON.parse(placed);
       assert.equal(call.webhook_status, 200);
-      assert.match(call.webhook_answer, /<Wait length="120" \/>/);
+      assert.equal(call.webhook_answer, '<Response><Wait length="120"/></Response>');
       const played = await debugFrom('played', 2);
       assert.equal(JSON.parse(played[1]).message, 'play started');
       const plays = sandbox.requests.filter((r) => r.path === `/v1/Account/${sandbox.account.authId}/Call/${call.call_uuid}/Play/`);
@@ -333,6 +335,55 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.deepEqual(await debugFrom('caller in the menu'), [DEMO_CALL_UUID]);
       await sandbox.webhooksSettled();
       assert.equal(sandbox.webhooks.find((hook) => hook.url === `${url}/plivo/menu`).status, 200);
+    });
+
+    /** A demo call of the sandbox's to `path`; resolves with its UUID once its XML waits for a key or has ended. */
+    async function callIn(answerPath) {
+      const placed = await fetch(`${sandbox.url}/sandbox/calls`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `${url}${answerPath}` }),
+      });
+      assert.equal(placed.status, 201);
+      const call = await placed.json();
+      assert.equal(call.webhook_status, 200);
+      return call.call_uuid;
+    }
+    const logOf = (uuid) => sandbox.callLog(uuid);
+    const waitingForKeys = (uuid) => sandbox.call(uuid)?.waiting?.element === 'GetDigits';
+
+    it('phone menu: the answer is plivo xml\'s menu; pressing 1 dials sales, 2 tells the place and goes back, 9 hears the menu again', async () => {
+      const uuid = await callIn('/plivo/phone-menu');
+      await until(() => waitingForKeys(uuid), 'the menu waits for a key');
+      const menu = logOf(uuid).find((entry) => entry.element === 'GetDigits');
+      assert.equal(menu.action, `${url}/plivo/phone-menu/digits`, 'the action is the digits webhook\'s URL, from the request answered');
+      assert.equal(logOf(uuid)[0].text, 'Press 1 for sales. Press 2 to hear your place in the queue. Press any other key to hear this again.');
+      assert.ok(sandbox.press(uuid, '2'));
+      await until(() => logOf(uuid).filter((entry) => entry.element === 'GetDigits').length === 2 && waitingForKeys(uuid), 'back in the menu');
+      assert.deepEqual(await debugFrom('key pressed'), ['2']);
+      assert.match(logOf(uuid).find((entry) => entry.element === 'Speak' && entry.text.startsWith('You are number')).text, /^You are number \d+ in the queue\.$/);
+      assert.ok(sandbox.press(uuid, '9'));
+      await until(() => logOf(uuid).filter((entry) => entry.element === 'GetDigits').length === 3 && waitingForKeys(uuid), 'the menu again');
+      assert.ok(sandbox.press(uuid, '1'));
+      await until(() => !sandbox.call(uuid), 'the call to end');
+      const steps = logOf(uuid).map((entry) => entry.element);
+      assert.deepEqual(steps.slice(-4), ['Speak', 'Dial', 'Speak', 'end']);
+      assert.deepEqual(logOf(uuid).find((entry) => entry.element === 'Dial').to, ['+14155550123']);
+      assert.equal(logOf(uuid).at(-1).cause, 'NORMAL_CLEARING');
+      // Every webhook of the call was signed as Plivo signs them, and accepted.
+      await sandbox.webhooksSettled();
+      const hooks = sandbox.webhooks.filter((hook) => hook.params.CallUUID === uuid);
+      assert.deepEqual(hooks.map((hook) => [new URL(hook.url).pathname, hook.params.Digits, hook.status]), [
+        ['/plivo/phone-menu/digits', '2', 200], ['/plivo/phone-menu', undefined, 200], ['/plivo/phone-menu/digits', '9', 200],
+        ['/plivo/phone-menu', undefined, 200], ['/plivo/phone-menu/digits', '1', 200],
+      ]);
+    });
+
+    it('voicemail: the greeting records, Plivo\'s recording reaches the flow, its URL in the sidebar, and the call ends', async () => {
+      const uuid = await callIn('/plivo/voicemail');
+      const [recordUrl] = await debugFrom('voicemail recording URL');
+      assert.match(recordUrl, /^https:\/\/media\.plivo\.com\/v1\/Account\/.+\.mp3$/);
+      await until(() => !sandbox.call(uuid), 'the call to end');
+      assert.deepEqual(logOf(uuid).map((entry) => entry.element), ['Speak', 'Record', 'Speak', 'Hangup', 'end']);
+      assert.equal(logOf(uuid).find((entry) => entry.element === 'Record').recordUrl, recordUrl);
     });
 
     it('never writes the Auth Token to the Node-RED log', () => {
