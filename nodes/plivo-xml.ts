@@ -35,8 +35,8 @@ interface PlivoXmlDef extends NodeDef {
 /** Types whose value is written in the node ('choice': picked from a menu); the others are read at each message. */
 const FIXED_TYPES = new Set(['str', 'num', 'bool', 'choice', '', undefined]);
 
-/** A dialog value: fixed, or a typed setting read at each message. */
-type DialogValue = { fixed: unknown } | { setting: TypedSetting };
+/** A dialog value: fixed, or a typed setting read at each message (`source`: where from, for the builder's errors). */
+type DialogValue = { fixed: unknown } | { setting: TypedSetting; source: string };
 
 interface DialogInput {
   element: unknown;
@@ -46,11 +46,13 @@ interface DialogInput {
   children: DialogInput[];
 }
 
-function dialogValue(value: unknown, type: unknown, field: string): DialogValue {
+/** A dialog value; `at` names its place ("element 2 (GetDigits) action") for errors in reading it. */
+function dialogValue(value: unknown, type: unknown, field: string, at: string): DialogValue {
   const shown = typeof value === 'string' ? value : '';
   if (FIXED_TYPES.has(typeof type === 'string' ? type : undefined)) return { fixed: type === 'bool' ? shown === 'true' : shown };
   const kind = String(type);
-  return { setting: { field, type: kind, value: shown.trim(), where: sourceName(kind, shown.trim()) } };
+  const source = sourceName(kind, shown.trim());
+  return { setting: { field, type: kind, value: shown.trim(), where: `${at} ${text('xml.from', { where: source })}` }, source };
 }
 
 /** The dialog's rows as the builder's input, named "element 2", "element 2 (GetDigits) > 1". */
@@ -58,16 +60,17 @@ function dialogInputs(rows: unknown, parentWhere?: string): DialogInput[] {
   if (!Array.isArray(rows)) return [];
   return rows.filter(isRecord).map((row: DialogElement, index) => {
     const where = parentWhere === undefined ? text('xml.position', { n: index + 1 }) : `${parentWhere} > ${index + 1}`;
+    const named = `${where} (${String(row.element)})`;
     const attributes = (Array.isArray(row.attributes) ? row.attributes : []).filter(isRecord)
       .filter((attribute) => typeof attribute.name === 'string' && attribute.name !== '')
-      .map((attribute) => ({ name: String(attribute.name), value: dialogValue(attribute.value, attribute.type, String(attribute.name)) }));
+      .map((attribute) => ({ name: String(attribute.name), value: dialogValue(attribute.value, attribute.type, String(attribute.name), `${named} ${String(attribute.name)}`) }));
     const hasText = row.textType !== undefined || (typeof row.text === 'string' && row.text !== '');
     return {
       element: row.element,
       where,
-      text: hasText ? dialogValue(row.text, row.textType, 'text') : undefined,
+      text: hasText ? dialogValue(row.text, row.textType, 'text', `${named} ${text('xml.text')}`) : undefined,
       attributes,
-      children: dialogInputs(row.children, `${where} (${String(row.element)})`),
+      children: dialogInputs(row.children, named),
     };
   });
 }
@@ -90,12 +93,12 @@ export default function register(RED: NodeAPI): void {
     /** A value as the builder takes it: a webhook node's URL and method, or whatever the typed input reads. */
     async function resolve(value: DialogValue, msg: NodeMessageInFlow): Promise<XmlValue> {
       if ('fixed' in value) return { value: value.fixed };
-      const { setting } = value;
+      const { setting, source } = value;
       if (setting.type === 'plivo-webhook') {
         const target = webhookTarget(RED, setting, msg);
-        return { value: target.url, where: setting.where, webhook: { method: target.method, name: target.name } };
+        return { value: target.url, where: source, webhook: { method: target.method, name: target.name } };
       }
-      return { value: await readTyped(RED, node, setting, msg), where: setting.where };
+      return { value: await readTyped(RED, node, setting, msg), where: source };
     }
 
     async function resolveAll(inputs: DialogInput[], msg: NodeMessageInFlow): Promise<XmlElementInput[]> {
