@@ -14,6 +14,7 @@ const MAY_IMPORT = {
   redis: ['common'],
   limit: ['common', 'redis'],
   call: ['common', 'limit'],
+  xml: ['common', 'call'],
   webhook: ['common', 'redis'],
   plivo: ['common', 'redis', 'limit', 'call', 'webhook'],
   '.': [],

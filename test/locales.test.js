@@ -7,7 +7,7 @@ const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const root = path.join(__dirname, '..');
 const LANGUAGES = ['de', 'ja'];
-const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook'];
+const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-xml', 'plivo-config', 'plivo-webhook'];
 
 function catalog(lang, node) {
   return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));
@@ -71,9 +71,9 @@ describe('message catalogs and help', () => {
       ...[...sharedEditor.matchAll(/\b_\((?:node|this)\.type \+ (?:\(index === 0 \? )?'(\.[\w.-]+)'(?: : '(\.[\w.-]+)'\))?/g)]
         .flatMap((m) => m.slice(1).filter(Boolean)).flatMap((suffix) => callNodes.map((type) => type + suffix)),
       ...[...runtime.matchAll(/RED\._\(['`]([\w.-]+)['`]/g)].map((m) => m[1]),
-      ...[...runtime.matchAll(/\b(?:text|describe|fail)\('([\w-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
+      ...[...runtime.matchAll(/(?<![.\w])(?:text|catalogText|describe|fail)\('([\w.-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
       ...[...runtime.matchAll(/\btexts\.text\('((?:status|warn)\.[\w.-]+)'/g)].map((m) => `plivo-play.${m[1]}`),
-      ...[...runtime.matchAll(/new InputError\([^,]+,[^,]+,\s*'([\w-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
+      ...[...runtime.matchAll(/new InputError\([^,]+,[^,]+,\s*'([\w.-]+)'/g)].map((m) => `plivo-play.errors.${m[1]}`),
       ...[...runtime.matchAll(/choiceParser\(\w+, '([\w-]+)'\)/g)].map((m) => `plivo-play.errors.${m[1]}`),
       ...[...runtime.matchAll(/key: '([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),
       ...[...runtime.matchAll(/view\('([\w-]+)'/g)].map((m) => `plivo-play.status.${m[1]}`),

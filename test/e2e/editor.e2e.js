@@ -6,7 +6,9 @@
  * the answer in the debug sidebar; then add a plivo webhook in front of plivo play, and let
  * the sandbox call it as Plivo would; then plivo speak beside it, whose language menu shows each
  * language's voices; then plivo call (palette, a dialog per operation, a URL naming the plivo webhook node, a
- * hang-up reaching the sandbox). Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
+ * hang-up reaching the sandbox); then plivo xml (a two-element menu built in its dialog, whose GetDigits action
+ * names a plivo webhook node; a sandbox call that presses 1 takes the right branch). Screenshots go to
+ * E2E_SCREENSHOTS (test-results/e2e).
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -496,5 +498,117 @@ describe('the editor in a real browser', function () {
     const hangups = sandbox.requests.slice(before).filter((r) => r.method === 'DELETE');
     assert.deepEqual(hangups.map((r) => [r.path, r.status]), [[`/v1/Account/${AUTH_ID}/Call/${DEMO_CALL_UUID}/`, 204]]);
     assert.equal(sandbox.call(DEMO_CALL_UUID), undefined, 'the call has ended');
+  });
+
+  it('finds plivo xml in the palette after plivo call, and builds a two-element menu in its dialog', async () => {
+    const entries = await page.locator('#red-ui-palette-telephony .red-ui-palette-node').evaluateAll(
+      (nodes) => nodes.map((node) => node.getAttribute('data-palette-type')));
+    assert.equal(entries[entries.indexOf('plivo-call') + 1], 'plivo-xml');
+    // Around it, what a menu needs: its answer webhook and http response, the digits webhook and a switch per key.
+    await page.evaluate(() => {
+      let account;
+      window.RED.nodes.eachConfig((node) => { if (node.type === 'plivo-config') account = node.id; });
+      const z = window.RED.workspaces.active();
+      const debug = (id, name, x, y) => ({
+        id, type: 'debug', z, name, active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload.Digits', targetType: 'msg', x, y, wires: [],
+      });
+      window.RED.view.importNodes([
+        { id: 'e2e-menu', type: 'plivo-webhook', z, name: 'menu answer', account, url: '/plivo/e2e-menu', method: 'post', publicUrl: '', answerXml: '', x: 160, y: 560, wires: [[]] },
+        { id: 'e2e-respond', type: 'http response', z, name: 'answer the call', statusCode: '', headers: {}, x: 700, y: 560, wires: [] },
+        {
+          id: 'e2e-digits', type: 'plivo-webhook', z, name: 'menu digits', account, url: '/plivo/e2e-digits', method: 'post', publicUrl: '',
+          answerXml: '<Response><Speak>Thank you</Speak></Response>', x: 160, y: 640, wires: [['e2e-which']],
+        },
+        {
+          id: 'e2e-which', type: 'switch', z, name: 'which key', property: 'payload.Digits', propertyType: 'msg',
+          rules: [{ t: 'eq', v: '1', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 380, y: 640, wires: [['e2e-sales'], ['e2e-other']],
+        },
+        debug('e2e-sales', 'sales branch', 600, 620), debug('e2e-other', 'other branch', 600, 680),
+      ], { generateIds: false, addFlow: false, touchImport: true });
+    });
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-xml"]');
+    await entry.scrollIntoViewIfNeeded();
+    assert.equal((await entry.innerText()).trim(), 'plivo xml');
+    const answer = await centre(nodeOnCanvas('menu answer'));
+    await drag(await centre(entry), { x: answer.x + 260, y: answer.y });
+    await page.evaluate(() => window.RED.editor.edit(window.RED.nodes.filterNodes({ type: 'plivo-xml' })[0]));
+    await page.waitForSelector('#node-input-elements-container', { state: 'visible' });
+    await page.fill('#node-input-name', 'the menu xml');
+
+    const rows = page.locator('#node-input-elements-container > li');
+    assert.equal(await rows.count(), 1, 'a new node starts with one element');
+    const first = rows.nth(0).locator('.plivo-xml-element').first();
+    await first.locator('select.plivo-xml-name').first().selectOption('GetDigits');
+    const attributesOf = (row) => row.locator('.plivo-xml-body > .red-ui-editableList:has(> .red-ui-editableList-border ol.plivo-xml-attributes)').first();
+    const addAttribute = (row) => attributesOf(row).locator('> a.red-ui-editableList-addButton').click();
+    await addAttribute(first);
+    const action = attributesOf(first).locator('li').nth(0);
+    assert.equal(await action.locator('select.plivo-xml-attribute').inputValue(), 'action');
+    await action.locator('button.red-ui-typedInput-type-select').click();
+    await page.locator('.red-ui-typedInput-options:visible a[value="plivo-webhook"]').click();
+    await action.locator('button.red-ui-typedInput-option-trigger').click();
+    const webhookChoices = page.locator('.red-ui-typedInput-options:visible a');
+    assert.deepEqual((await webhookChoices.allInnerTexts()).sort(), ['/plivo/answer', 'menu answer', 'menu digits']);
+    await webhookChoices.filter({ hasText: 'menu digits' }).click();
+    await addAttribute(first);
+    const digits = attributesOf(first).locator('li').nth(1);
+    await digits.locator('select.plivo-xml-attribute').selectOption('numDigits');
+    await digits.locator('input.red-ui-typedInput-input').fill('1');
+    await first.locator('.plivo-xml-body > .red-ui-editableList:has(> .red-ui-editableList-border ol.plivo-xml-children) > a.red-ui-editableList-addButton').click();
+    const prompt = first.locator('ol.plivo-xml-children > li .plivo-xml-element').first();
+    assert.equal(await prompt.locator('select.plivo-xml-name').first().inputValue(), 'Speak');
+    await prompt.locator('.plivo-xml-text input.red-ui-typedInput-input').fill('Press 1 for sales, any other key for the front desk.');
+    await page.locator('.node-input-elements-container-row > .red-ui-editableList > a.red-ui-editableList-addButton').click();
+    const second = rows.nth(1).locator('.plivo-xml-element').first();
+    assert.equal(await second.locator('select.plivo-xml-name').first().inputValue(), 'Speak');
+    await second.locator('.plivo-xml-text input.red-ui-typedInput-input').first().fill('We did not hear a key. Goodbye.');
+
+    await page.click('#plivo-xml-preview-button');
+    assert.equal(await page.innerText('#plivo-xml-preview'), [
+      '<Response>',
+      '    <GetDigits action="{menu digits}" numDigits="1">',
+      '        <Speak>Press 1 for sales, any other key for the front desk.</Speak>',
+      '    </GetDigits>',
+      '    <Speak>We did not hear a key. Goodbye.</Speak>',
+      '</Response>',
+    ].join('\n'));
+    await showSidebar('help');
+    await page.locator('.red-ui-help', { hasText: 'Turns a message into Plivo XML' }).last().waitFor();
+    await clearNotifications();
+    await shot('11-xml-dialog');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-elements-container', { state: 'detached' });
+    await wire('menu answer', 'the menu xml');
+    await wire('the menu xml', 'answer the call');
+  });
+
+  it('deploys the menu; a sandbox call hears it, presses 1, and the digits webhook\'s sales branch runs', async () => {
+    await deploy();
+    const flows = await (await fetch(`${url}/flows`)).json();
+    const xmlNode = flows.find((node) => node.type === 'plivo-xml');
+    assert.deepEqual(xmlNode.elements, [
+      {
+        element: 'GetDigits',
+        attributes: [{ name: 'action', value: 'e2e-digits', type: 'plivo-webhook' }, { name: 'numDigits', value: '1', type: 'num' }],
+        children: [{ element: 'Speak', attributes: [], children: [], text: 'Press 1 for sales, any other key for the front desk.', textType: 'str' }],
+      },
+      { element: 'Speak', attributes: [], children: [], text: 'We did not hear a key. Goodbye.', textType: 'str' },
+    ]);
+    await showSidebar('debug');
+    const placed = await fetch(`${sandbox.url}/sandbox/calls`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `${url}/plivo/e2e-menu` }),
+    });
+    const call = await placed.json();
+    assert.equal(call.webhook_status, 200);
+    assert.equal(call.webhook_answer, `<Response><GetDigits action="${url}/plivo/e2e-digits" numDigits="1" method="POST">`
+      + '<Speak>Press 1 for sales, any other key for the front desk.</Speak></GetDigits><Speak>We did not hear a key. Goodbye.</Speak></Response>');
+    const pressed = await fetch(`${sandbox.url}/sandbox/digits`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ call_uuid: call.call_uuid, digits: '1' }),
+    });
+    assert.equal(pressed.status, 200);
+    await page.locator('.red-ui-debug-msg', { hasText: 'sales branch' }).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('.red-ui-debug-msg', { hasText: 'other branch' }).count(), 0);
+    const log = sandbox.callLog(call.call_uuid).map((entry) => [entry.element, entry.digits ?? entry.text ?? entry.cause]);
+    assert.deepEqual(log.slice(0, 3), [['Speak', 'Press 1 for sales, any other key for the front desk.'], ['GetDigits', '1'], ['Speak', 'Thank you']]);
   });
 });
