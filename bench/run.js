@@ -7,7 +7,8 @@
  * processes on one account with and without Redis, and peers (the core http request node,
  * a function node calling the official plivo SDK), plays through a local proxy (tinyproxy), and
  * prompts sent while a broadcast fills the limit ("interactive behind bulk"); CPU per plivo call
- * operation, and a broadcast during which callers hang up (bench/broadcast-hangups.js).
+ * operation, a broadcast during which callers hang up (bench/broadcast-hangups.js), and plivo xml
+ * against the template node (bench/xml-throughput.js).
  * Node-RED runs in this process with the package installed in a temporary user dir; each
  * sandbox, and each extra Node-RED, runs in a child process of its own. Comparisons with bare
  * got calls (the same options the node uses) are made side by side in the same run and
@@ -26,6 +27,7 @@ const { startRedis } = require('../scripts/redis-server.js');
 const { startTinyproxy } = require('../scripts/tinyproxy.js');
 const { numberedCall } = require('../sandbox/plivo-sandbox.js');
 const { measureBroadcastHangups, describeRun, SIZE: BROADCAST, HANGUP_SHARE } = require('./broadcast-hangups.js');
+const { XML_NODES, measureXmlThroughput, sender } = require('./xml-throughput.js');
 
 const QUICK = process.argv.includes('--quick');
 const SPEAK_TEXT = 'You are caller number 3 in the queue. Please hold.';
@@ -126,6 +128,7 @@ function flowFor(sandboxes, redisUrl) {
     play('fast', 'cfg-fast', 120), play('connections', 'cfg-connections', 160), play('memory', 'cfg-memory', 200),
     play('redis', 'cfg-redis', 240),
     speak('fast-speak', 'cfg-fast', 120), play('mixed-play', 'cfg-mixed', 280), speak('mixed-speak', 'cfg-mixed', 280),
+    ...XML_NODES,
   ];
 }
 
@@ -560,6 +563,7 @@ async function main() {
   const connections = await measureConnections(nodeRed, sandboxes.connections);
   log(`memory: ${N.memory} queued...`);
   const memory = await measureMemory(nodeRed, sandboxes.memory);
+  const xml = await measureXmlThroughput(sender(nodeRed.RED), log);
 
   const roundTrips = [];
   for (const delayMs of ROUND_TRIPS) {
@@ -673,6 +677,9 @@ async function main() {
     rows.push([`12.${i + 1}`, what, `${describeRun(run)}${sooner}`, run.skip ? (run.webhook ? '0 after the hangup webhook' : '0 after the first 404') : '(compared)',
       run.skip ? yes(ended === 0 && run.other === 0) : '']);
   });
+  rows.push(['13', `messages per second through plivo xml, a 5-element menu with 3 values from msg / the template node writing the same XML (${xml.messages} x ${xml.rounds} rounds)`,
+    `${fixed(xml.ratio)} (${fixed(xml.node.perSecond, 0)}/s, ${fixed(xml.node.cpuUs, 1)} us CPU each, vs ${fixed(xml.template.perSecond, 0)}/s, ${fixed(xml.template.cpuUs, 1)} us)`,
+    '>= 1.00 (at least as fast)', yes(xml.ratio >= 1)]);
   const machine = `${os.cpus().length} x ${os.cpus()[0].model.trim()}, Node ${process.version}, Node-RED ${nodeRedVersion}, got ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'got', 'package.json'), 'utf8')).version}`;
   console.log(`\n${QUICK ? 'QUICK RUN (smaller counts, not comparable)\n' : ''}${machine}\n\n${table(rows)}\n\nfinished in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 

@@ -9,10 +9,10 @@ import { asError, InputError, reasonOf } from './lib/common/errors';
 import { text } from './lib/common/messages';
 import { isRecord } from './lib/call/fields';
 import { sourceName, type TypedSetting } from './lib/call/typed-source';
-import { buildXml, type XmlElementInput, type XmlValue } from './lib/xml/build';
+import { precheck, responseOf, writeElement, type XmlElementInput, type XmlValue } from './lib/xml/build';
 import { elementsFromValue } from './lib/xml/from-message';
 import { messageEnd, type MessageEnd } from './message-end';
-import { readTyped, webhookTarget } from './typed-read';
+import { IMMEDIATE_TYPES, readTyped, readTypedNow, webhookTarget } from './typed-read';
 import { runtimeTexts } from './runtime-texts';
 
 /** One element row of the dialog, as saved. Values are typed inputs: `<value>` and `<value>Type`. */
@@ -35,8 +35,14 @@ interface PlivoXmlDef extends NodeDef {
 /** Types whose value is written in the node ('choice': picked from a menu); the others are read at each message. */
 const FIXED_TYPES = new Set(['str', 'num', 'bool', 'choice', '', undefined]);
 
-/** A dialog value: fixed, or a typed setting read at each message (`source`: where from, for the builder's errors). */
-type DialogValue = { fixed: unknown } | { setting: TypedSetting; source: string };
+/** A value read at each message, and where from (for the builder's errors). */
+interface ReadValue {
+  setting: TypedSetting;
+  source: string;
+}
+
+/** A dialog value: fixed (as the builder takes it, checked once), or read at each message. */
+type DialogValue = { fixed: XmlValue } | ReadValue;
 
 interface DialogInput {
   element: unknown;
@@ -46,10 +52,17 @@ interface DialogInput {
   children: DialogInput[];
 }
 
-/** A dialog value; `at` names its place ("element 2 (GetDigits) action") for errors in reading it. */
-function dialogValue(value: unknown, type: unknown, field: string, at: string): DialogValue {
+/**
+ * A dialog value of `element`'s `attribute` (its text when undefined); `at` names its place
+ * ("element 2 (GetDigits) action") for errors in reading it.
+ */
+function dialogValue(value: unknown, type: unknown, element: unknown, attribute: string | undefined, at: string): DialogValue {
+  const field = attribute ?? 'text';
   const shown = typeof value === 'string' ? value : '';
-  if (FIXED_TYPES.has(typeof type === 'string' ? type : undefined)) return { fixed: type === 'bool' ? shown === 'true' : shown };
+  if (FIXED_TYPES.has(typeof type === 'string' ? type : undefined)) {
+    const fixed = type === 'bool' ? shown === 'true' : shown;
+    return { fixed: { value: fixed, checked: precheck(element, attribute, fixed) } };
+  }
   const kind = String(type);
   const source = sourceName(kind, shown.trim());
   return { setting: { field, type: kind, value: shown.trim(), where: `${at} ${text('xml.from', { where: source })}` }, source };
@@ -63,21 +76,39 @@ function dialogInputs(rows: unknown, parentWhere?: string): DialogInput[] {
     const named = `${where} (${String(row.element)})`;
     const attributes = (Array.isArray(row.attributes) ? row.attributes : []).filter(isRecord)
       .filter((attribute) => typeof attribute.name === 'string' && attribute.name !== '')
-      .map((attribute) => ({ name: String(attribute.name), value: dialogValue(attribute.value, attribute.type, String(attribute.name), `${named} ${String(attribute.name)}`) }));
+      .map((attribute) => ({
+        name: String(attribute.name), value: dialogValue(attribute.value, attribute.type, row.element, String(attribute.name), `${named} ${String(attribute.name)}`),
+      }));
     const hasText = row.textType !== undefined || (typeof row.text === 'string' && row.text !== '');
     return {
       element: row.element,
       where,
-      text: hasText ? dialogValue(row.text, row.textType, 'text', `${named} ${text('xml.text')}`) : undefined,
+      text: hasText ? dialogValue(row.text, row.textType, row.element, undefined, `${named} ${text('xml.text')}`) : undefined,
       attributes,
       children: dialogInputs(row.children, named),
     };
   });
 }
 
-function isFixed(inputs: DialogInput[]): boolean {
-  return inputs.every((input) => (input.text === undefined || 'fixed' in input.text)
-    && input.attributes.every(({ value }) => 'fixed' in value) && isFixed(input.children));
+/** The values of the dialog read at each message, in the order they appear. */
+function readValues(inputs: DialogInput[]): ReadValue[] {
+  return inputs.flatMap((input) => [
+    ...(input.text && 'setting' in input.text ? [input.text] : []),
+    ...input.attributes.flatMap(({ value }) => ('setting' in value ? [value] : [])),
+    ...readValues(input.children),
+  ]);
+}
+
+/** The builder's input, with each value read at this message taken from `read`. */
+function elementsWith(inputs: DialogInput[], read: Map<ReadValue, XmlValue>): XmlElementInput[] {
+  const valueOf = (value: DialogValue): XmlValue => ('fixed' in value ? value.fixed : read.get(value)!);
+  return inputs.map((input) => ({
+    element: input.element,
+    where: input.where,
+    text: input.text === undefined ? undefined : valueOf(input.text),
+    attributes: input.attributes.map(({ name, value }) => ({ name, value: valueOf(value) })),
+    children: elementsWith(input.children, read),
+  }));
 }
 
 export default function register(RED: NodeAPI): void {
@@ -87,52 +118,64 @@ export default function register(RED: NodeAPI): void {
     const node = this;
     const errorOutput = def.errorOutput === true;
     const dialog = dialogInputs(def.elements);
+    const values = readValues(dialog);
     const more = typeof def.more === 'string' && def.more.trim() !== '' && def.moreType
       ? { field: 'elements', type: def.moreType, value: def.more.trim(), where: sourceName(def.moreType, def.more.trim()) } : undefined;
+    // msg and env are read at once: such a node writes each message's XML in the same tick, in order.
+    const immediate = values.every(({ setting }) => IMMEDIATE_TYPES.has(setting.type)) && (!more || IMMEDIATE_TYPES.has(more.type));
 
-    /** A value as the builder takes it: a webhook node's URL and method, or whatever the typed input reads. */
-    async function resolve(value: DialogValue, msg: NodeMessageInFlow): Promise<XmlValue> {
-      if ('fixed' in value) return { value: value.fixed };
-      const { setting, source } = value;
-      if (setting.type === 'plivo-webhook') {
-        const target = webhookTarget(RED, setting, msg);
-        return { value: target.url, where: source, webhook: { method: target.method, name: target.name } };
+    /** A value read as the builder takes it: a plivo webhook node's URL with its method, or what the typed input holds. */
+    const webhookValue = ({ setting, source }: ReadValue, msg: NodeMessageInFlow): XmlValue => {
+      const target = webhookTarget(RED, setting, msg);
+      return { value: target.url, where: source, webhook: { method: target.method, name: target.name } };
+    };
+    const readNow = (value: ReadValue, msg: NodeMessageInFlow): XmlValue => (value.setting.type === 'plivo-webhook'
+      ? webhookValue(value, msg) : { value: readTypedNow(RED, node, value.setting, msg), where: value.source });
+    const readLater = async (value: ReadValue, msg: NodeMessageInFlow): Promise<XmlValue> => (value.setting.type === 'plivo-webhook'
+      ? webhookValue(value, msg) : { value: await readTyped(RED, node, value.setting, msg), where: value.source });
+
+    // A dialog element read from nothing at each message is the same for every message: checked and written once.
+    const written = dialog.map((input) => {
+      if (readValues([input]).length > 0) return undefined;
+      try {
+        return { xml: writeElement(elementsWith([input], new Map())[0]) };
+      } catch (error) {
+        return { error: error as Error };
       }
-      return { value: await readTyped(RED, node, setting, msg), where: source };
+    });
+    const invalid = written.find((part) => part?.error)?.error;
+    if (invalid) {
+      node.error(reasonOf(invalid));
+      node.status({ fill: 'red', shape: 'ring', text: 'plivo-xml.status.invalid' });
     }
 
-    async function resolveAll(inputs: DialogInput[], msg: NodeMessageInFlow): Promise<XmlElementInput[]> {
-      const resolved: XmlElementInput[] = [];
-      for (const input of inputs) {
-        const attributes = [];
-        for (const { name, value } of input.attributes) attributes.push({ name, value: await resolve(value, msg) });
-        resolved.push({
-          element: input.element,
-          where: input.where,
-          text: input.text === undefined ? undefined : await resolve(input.text, msg),
-          attributes,
-          children: await resolveAll(input.children, msg),
-        });
-      }
-      return resolved;
+    const build = (read: Map<ReadValue, XmlValue>, extra: unknown) => {
+      if (invalid) throw invalid;
+      const parts = dialog.map((input, index) => written[index]?.xml ?? writeElement(elementsWith([input], read)[0]));
+      // A flow's elements are at most MAX_ELEMENTS in all (from-message.ts), so each is written on its own.
+      if (more) parts.push(...elementsFromValue(extra ?? [], more.where).map(writeElement));
+      return responseOf(parts);
+    };
+    /** The XML for a message, read at once. */
+    function xmlNow(msg: NodeMessageInFlow): string {
+      const read = new Map(values.map((value) => [value, readNow(value, msg)]));
+      return build(read, more ? readTypedNow(RED, node, more, msg) : undefined);
+    }
+    /** The XML for a message whose values a context store or JSONata gives later. */
+    async function xmlLater(msg: NodeMessageInFlow): Promise<string> {
+      const read = new Map<ReadValue, XmlValue>();
+      for (const value of values) read.set(value, await readLater(value, msg));
+      return build(read, more ? await readTyped(RED, node, more, msg) : undefined);
     }
 
-    /** The XML for a message, or an InputError naming what is wrong. */
-    async function xmlFor(msg: NodeMessageInFlow): Promise<string> {
-      const elements = await resolveAll(dialog, msg);
-      if (more) elements.push(...elementsFromValue(await readTyped(RED, node, more, msg) ?? [], more.where));
-      return buildXml(elements);
-    }
-
-    // Fixed values only: the XML is the same for every message, written (and checked) once.
+    // Fixed values only: the XML is the same for every message.
     let fixedXml: string | undefined;
-    if (!more && isFixed(dialog)) {
-      void xmlFor({} as NodeMessageInFlow).then((xml) => {
-        fixedXml = xml;
-      }, (error: unknown) => {
-        node.error(reasonOf(error));
-        node.status({ fill: 'red', shape: 'ring', text: 'plivo-xml.status.invalid' });
-      });
+    if (!more && values.length === 0 && !invalid) {
+      try {
+        fixedXml = build(new Map(), undefined);
+      } catch {
+        // No element at all: each message is told so.
+      }
     }
 
     function answer(end: MessageEnd, xml: string): void {
@@ -144,16 +187,23 @@ export default function register(RED: NodeAPI): void {
       if (refusal) end.error(new InputError('payload', undefined, 'xml.unwritable', { reason: reasonOf(refusal.reason) }));
     }
 
-    /** Typed values may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
+    /** Values read later are chained, so messages keep their order. */
     let reading: Promise<void> = Promise.resolve();
 
     node.on('input', (msg, send, done) => {
       const end = messageEnd(RED, node, errorOutput, msg, send, done);
-      if (fixedXml !== undefined) {
-        answer(end, fixedXml);
+      if (fixedXml !== undefined || immediate) {
+        let xml: string;
+        try {
+          xml = fixedXml ?? xmlNow(msg);
+        } catch (error) {
+          end.error(asError(error));
+          return;
+        }
+        answer(end, xml);
         return;
       }
-      reading = reading.then(() => xmlFor(msg))
+      reading = reading.then(() => xmlLater(msg))
         .then((xml) => answer(end, xml))
         .catch((error: unknown) => end.error(asError(error)));
     });

@@ -63,14 +63,33 @@ function evaluate(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMess
   });
 }
 
+/** Types Node-RED evaluates at once; flow and global (a context store may answer later) and JSONata take a callback. */
+export const IMMEDIATE_TYPES: ReadonlySet<string> = new Set(['msg', 'env', 'plivo-webhook']);
+
+function typedFailed(setting: TypedSetting, error: unknown): InputError {
+  // JSONata throws plain objects with a message, not Errors.
+  return new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason: reasonOf(error) });
+}
+
+/** A typed setting of an IMMEDIATE_TYPES type, read at once (as `evaluate` reads it). */
+export function readTypedNow(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): unknown {
+  if (setting.type === 'plivo-webhook') return webhookTarget(RED, setting, msg).url;
+  try {
+    const value: unknown = RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg);
+    return setting.type === 'env' && value === '' ? undefined : value;
+  } catch (error) {
+    if (setting.type === 'msg' && error instanceof TypeError) return undefined;
+    throw typedFailed(setting, error);
+  }
+}
+
 /** A typed setting's value; what the evaluation throws becomes an InputError naming the source. */
 export async function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
   try {
     return await evaluate(RED, node, setting, msg);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    // JSONata throws plain objects with a message, not Errors.
-    throw new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason: reasonOf(error) });
+    throw typedFailed(setting, error);
   }
 }
 

@@ -539,8 +539,8 @@ describe('the editor in a real browser', function () {
     assert.equal(await rows.count(), 1, 'a new node starts with one element');
     const first = rows.nth(0).locator('.plivo-xml-element').first();
     await first.locator('select.plivo-xml-name').first().selectOption('GetDigits');
-    const attributesOf = (row) => row.locator('.plivo-xml-body > .red-ui-editableList:has(> .red-ui-editableList-border ol.plivo-xml-attributes)').first();
-    const addAttribute = (row) => attributesOf(row).locator('> a.red-ui-editableList-addButton').click();
+    const attributesOf = (row) => row.locator('.plivo-xml-body > .red-ui-editableList:has(> .red-ui-editableList-container > ol.plivo-xml-attributes)').first();
+    const addAttribute = (row) => attributesOf(row).locator('> button.red-ui-editableList-addButton').click();
     await addAttribute(first);
     const action = attributesOf(first).locator('li').nth(0);
     assert.equal(await action.locator('select.plivo-xml-attribute').inputValue(), 'action');
@@ -554,11 +554,11 @@ describe('the editor in a real browser', function () {
     const digits = attributesOf(first).locator('li').nth(1);
     await digits.locator('select.plivo-xml-attribute').selectOption('numDigits');
     await digits.locator('input.red-ui-typedInput-input').fill('1');
-    await first.locator('.plivo-xml-body > .red-ui-editableList:has(> .red-ui-editableList-border ol.plivo-xml-children) > a.red-ui-editableList-addButton').click();
+    await first.locator('.plivo-xml-body > .red-ui-editableList:has(> .red-ui-editableList-container > ol.plivo-xml-children) > button.red-ui-editableList-addButton').click();
     const prompt = first.locator('ol.plivo-xml-children > li .plivo-xml-element').first();
     assert.equal(await prompt.locator('select.plivo-xml-name').first().inputValue(), 'Speak');
     await prompt.locator('.plivo-xml-text input.red-ui-typedInput-input').fill('Press 1 for sales, any other key for the front desk.');
-    await page.locator('.node-input-elements-container-row > .red-ui-editableList > a.red-ui-editableList-addButton').click();
+    await page.locator('.node-input-elements-container-row > .red-ui-editableList > button.red-ui-editableList-addButton').click();
     const second = rows.nth(1).locator('.plivo-xml-element').first();
     assert.equal(await second.locator('select.plivo-xml-name').first().inputValue(), 'Speak');
     await second.locator('.plivo-xml-text input.red-ui-typedInput-input').first().fill('We did not hear a key. Goodbye.');

@@ -17,6 +17,8 @@ export interface XmlValue {
   where?: string;
   /** The value is the URL of a plivo webhook node, which takes this method (and this name). */
   webhook?: { method: 'GET' | 'POST'; name: string };
+  /** The value as written, checked ahead by precheck (a fixed setting, checked once at deploy). */
+  checked?: string;
 }
 
 /** One element to write. `where` names it in errors: "element 2", "msg.elements[0].children[1]". */
@@ -37,12 +39,15 @@ const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 // In an attribute a parser turns tab, newline and return into spaces unless they are written as references.
 const ATTRIBUTE_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;', '\t': '&#9;', '\n': '&#10;' };
 
+const IN_TEXT = /[&<>\r]/;
+const IN_ATTRIBUTE = /[&<>"\t\n\r]/;
+
 function escapeText(value: string): string {
-  return value.replace(/[&<>\r]/g, (character) => TEXT_ESCAPES[character]);
+  return IN_TEXT.test(value) ? value.replace(/[&<>\r]/g, (character) => TEXT_ESCAPES[character]) : value;
 }
 
 function escapeAttribute(value: string): string {
-  return value.replace(/[&<>"\t\n\r]/g, (character) => ATTRIBUTE_ESCAPES[character]);
+  return IN_ATTRIBUTE.test(value) ? value.replace(/[&<>"\t\n\r]/g, (character) => ATTRIBUTE_ESCAPES[character]) : value;
 }
 
 const KEY = /^[0-9*#]$/;
@@ -51,10 +56,15 @@ const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const POLLY_VOICE = /^Polly\.[A-Za-z-]+$/;
 const SIP_URI = /^sips?:[^\s]+$/;
 
-/** Where an element's part is, for errors: "element 2 (GetDigits) numDigits, from msg.digits". */
-function whereOf(elementWhere: string, name: string, value: XmlValue): string {
-  const part = `${elementWhere} ${name}`;
-  return value.where ? `${part} ${catalogText('xml.from', { where: value.where })}` : part;
+/** Names a place in errors; written only when an error needs it (its words come from the catalog). */
+type Where = () => string;
+
+/** Where an element's part is, for errors: "element 2 (GetDigits) numDigits (from msg.digits)". */
+function whereOf(elementWhere: string, name: () => string, value: XmlValue): Where {
+  return () => {
+    const part = `${elementWhere} ${name()}`;
+    return value.where ? `${part} ${catalogText('xml.from', { where: value.where })}` : part;
+  };
 }
 
 class Checker {
@@ -108,9 +118,9 @@ class Checker {
           where, name, allowed: spec.attributes.map((candidate) => candidate.name).join(', '),
         });
       }
-      const at = whereOf(where, name, value);
-      if (written.has(name)) throw new InputError(name, undefined, 'xml.attribute-twice', { where: at });
-      written.set(name, checkValue(attribute.value, value.value, name, at));
+      const at = whereOf(where, () => name, value);
+      if (written.has(name)) throw new InputError(name, undefined, 'xml.attribute-twice', { where: at() });
+      written.set(name, value.checked ?? checkValue(attribute.value, value.value, name, at));
       if (value.webhook) methods.set(webhookMethodOf(attribute, value.webhook, at), { ...value.webhook, where: at });
     }
     for (const attribute of spec.attributes) {
@@ -132,17 +142,17 @@ class Checker {
       throw new InputError('text', undefined, 'xml.text-missing', { where, what: catalogText(`xml.body.${spec.body}`) });
     }
     if (spec.body === 'speech') checkVoiceInLanguage(attributes, where);
-    const at = whereOf(where, catalogText('xml.text'), given);
+    const at = whereOf(where, () => catalogText('xml.text'), given);
     // Only a Redirect's text is a webhook URL, called with its method attribute.
     if (given.webhook) {
-      if (spec.body !== 'webhook-url') throw new InputError('text', undefined, 'xml.webhook-not-here', { where: at });
+      if (spec.body !== 'webhook-url') throw new InputError('text', undefined, 'xml.webhook-not-here', { where: at() });
       methods.set('method', { ...given.webhook, where: at });
     }
-    return checkBody(spec.body, given.value, at);
+    return given.checked ?? checkBody(spec.body, given.value, at);
   }
 }
 
-type WebhookMethods = Map<string, { method: 'GET' | 'POST'; name: string; where: string }>;
+type WebhookMethods = Map<string, { method: 'GET' | 'POST'; name: string; where: Where }>;
 
 /** A URL naming a plivo webhook node is called with that node's method: set it where unset, refuse another. */
 function setWebhookMethods(methods: WebhookMethods, written: Map<string, string>, where: string): void {
@@ -152,19 +162,19 @@ function setWebhookMethods(methods: WebhookMethods, written: Map<string, string>
     if (set === undefined) written.set(methodName, webhook.method);
     else if (set !== webhook.method) {
       throw new InputError(methodName, set, 'xml.webhook-method', {
-        where: webhook.where, name: webhook.name, method: webhook.method, attribute: `${where} ${methodName}`,
+        where: webhook.where(), name: webhook.name, method: webhook.method, attribute: `${where} ${methodName}`,
       });
     }
   }
 }
 
 /** The attribute holding the method Plivo calls a webhook URL with; a POST-only URL refuses a GET webhook. */
-function webhookMethodOf(attribute: AttributeSpec, webhook: { method: 'GET' | 'POST'; name: string }, where: string): string {
+function webhookMethodOf(attribute: AttributeSpec, webhook: { method: 'GET' | 'POST'; name: string }, where: Where): string {
   if (attribute.webhook === undefined) {
-    throw new InputError(attribute.name, undefined, 'xml.webhook-not-here', { where });
+    throw new InputError(attribute.name, undefined, 'xml.webhook-not-here', { where: where() });
   }
   if (attribute.webhook === 'post') {
-    if (webhook.method !== 'POST') throw new InputError(attribute.name, undefined, 'xml.webhook-post-only', { where, name: webhook.name });
+    if (webhook.method !== 'POST') throw new InputError(attribute.name, undefined, 'xml.webhook-post-only', { where: where(), name: webhook.name });
     return '';
   }
   return attribute.webhook.method;
@@ -175,19 +185,29 @@ function isBlank(value: unknown): boolean {
 }
 
 /** A text or number as a string that XML can carry; anything else is an error naming `where`. */
-function asText(value: unknown, field: string, where: string): string {
+function asText(value: unknown, field: string, where: Where): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value !== 'string') throw new InputError(field, value, 'xml.not-text', { where });
+  if (typeof value !== 'string') throw new InputError(field, value, 'xml.not-text', { where: where() });
   const bad = NOT_XML.exec(value);
   if (bad) {
     const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new InputError(field, undefined, 'xml.character', { where, code });
+    throw new InputError(field, undefined, 'xml.character', { where: where(), code });
   }
   return value;
 }
 
-function checkValue(kind: AttributeKind, value: unknown, field: string, where: string): string {
-  const fail = (key: string, params: Record<string, string | number> = {}) => new InputError(field, value, key, { where, ...params });
+/** A source for parseUrl, naming `where` only if it fails. */
+function urlSource(field: string, where: Where) {
+  return { field, node: false, get where() { return where(); } };
+}
+
+/** Code points, counted only when the code units could be too many. */
+function longerThan(text: string, max: number): boolean {
+  return text.length > max && [...text].length > max;
+}
+
+function checkValue(kind: AttributeKind, value: unknown, field: string, where: Where): string {
+  const fail = (key: string, params: Record<string, string | number> = {}) => new InputError(field, value, key, { where: where(), ...params });
   if (kind.kind === 'boolean') {
     if (typeof value === 'boolean') return String(value);
     const word = typeof value === 'string' ? value.trim() : undefined;
@@ -206,7 +226,7 @@ function checkValue(kind: AttributeKind, value: unknown, field: string, where: s
   switch (kind.kind) {
     case 'url':
       if (kind.special?.includes(word)) return word;
-      return parseUrl(word, { field, node: false, where });
+      return parseUrl(word, urlSource(field, where));
     case 'method':
       if (word === 'GET' || word === 'POST') return word;
       throw fail('xml.method');
@@ -237,26 +257,24 @@ function checkValue(kind: AttributeKind, value: unknown, field: string, where: s
       if (LANGUAGE_TAG.test(word)) return word;
       throw fail('xml.language-tag');
     case 'text':
-      if ([...raw].length > (kind.maxLength ?? Infinity)) throw new InputError(field, undefined, 'xml.too-long', { where, max: kind.maxLength! });
+      if (kind.maxLength !== undefined && longerThan(raw, kind.maxLength)) throw new InputError(field, undefined, 'xml.too-long', { where: where(), max: kind.maxLength });
       if (kind.pattern && !kind.pattern.test(raw)) throw fail('xml.form');
       return raw;
   }
 }
 
 /** An element's text: speech as given (not trimmed: it is spoken), URLs and keys trimmed and checked. */
-function checkBody(kind: BodyKind, value: unknown, where: string): string {
+function checkBody(kind: BodyKind, value: unknown, where: Where): string {
   const raw = asText(value, 'text', where);
   const word = raw.trim();
-  const fail = (key: string) => new InputError('text', value, key, { where });
+  const fail = (key: string) => new InputError('text', value, key, { where: where() });
   switch (kind) {
-    case 'speech': {
-      const count = [...word].length;
-      if (count > MAX_TEXT_CHARACTERS) throw new InputError('text', undefined, 'xml.too-long', { where, max: MAX_TEXT_CHARACTERS });
+    case 'speech':
+      if (longerThan(word, MAX_TEXT_CHARACTERS)) throw new InputError('text', undefined, 'xml.too-long', { where: where(), max: MAX_TEXT_CHARACTERS });
       return raw;
-    }
     case 'audio-url':
     case 'webhook-url':
-      return parseUrl(word, { field: 'text', node: false, where });
+      return parseUrl(word, urlSource('text', where));
     case 'wss-url':
       if (/^wss?:\/\/[^\s/]+/.test(word) && !/\s/.test(word)) return word;
       throw fail('xml.wss-url');
@@ -293,12 +311,40 @@ function crossChecks(spec: ElementSpec, written: Map<string, string>, where: str
   }
 }
 
+/**
+ * A fixed value of `element`'s `attribute` (its text when undefined) checked ahead, as the checker
+ * writes it; undefined when it is not valid there (each message is then told why).
+ */
+export function precheck(element: unknown, attribute: string | undefined, value: unknown): string | undefined {
+  const spec = typeof element === 'string' ? elementSpec(element.trim()) : undefined;
+  const where = () => '';
+  try {
+    if (!spec || isBlank(value)) return undefined;
+    if (attribute === undefined) return spec.body === 'none' ? undefined : checkBody(spec.body, value, where);
+    const kind = spec.attributes.find((candidate) => candidate.name === attribute)?.value;
+    return kind && checkValue(kind, value, attribute, where);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One element of a Response (with what it holds), checked and written: for a part that does not change, written once. */
+export function writeElement(element: XmlElementInput): string {
+  const parts: string[] = [];
+  new Checker(parts).element(element, undefined);
+  return parts.join('');
+}
+
+/** The `<Response>` holding elements already written (writeElement); none is an error. */
+export function responseOf(written: readonly string[]): string {
+  if (written.length === 0) throw new InputError('elements', undefined, 'xml.no-elements');
+  return `<Response>${written.join('')}</Response>`;
+}
+
 /** The `<Response>` for `elements`, or an InputError naming the element, the attribute, its source and the value. */
 export function buildXml(elements: readonly XmlElementInput[]): string {
-  if (elements.length === 0) throw new InputError('elements', undefined, 'xml.no-elements');
-  const parts = ['<Response>'];
+  const parts: string[] = [];
   const checker = new Checker(parts);
   for (const element of elements) checker.element(element, undefined);
-  parts.push('</Response>');
-  return parts.join('');
+  return responseOf(parts.length === 0 ? [] : [parts.join('')]);
 }
