@@ -583,6 +583,12 @@ describe('the editor in a real browser', function () {
   });
 
   it('deploys the menu; a sandbox call hears it, presses 1, and the digits webhook\'s sales branch runs', async () => {
+    const invalid = await page.evaluate(() => {
+      const found = [];
+      window.RED.nodes.eachNode((node) => { if (!node.valid) found.push(`${node.type} ${node.name || node.id}: ${node.validationErrors}`); });
+      return found;
+    });
+    assert.deepEqual(invalid, [], 'every node is configured');
     await deploy();
     const flows = await (await fetch(`${url}/flows`)).json();
     const xmlNode = flows.find((node) => node.type === 'plivo-xml');
