@@ -386,6 +386,27 @@ describe('the packed package in a real Node-RED runtime', function () {
       assert.equal(logOf(uuid).find((entry) => entry.element === 'Record').recordUrl, recordUrl);
     });
 
+    it('npm start\'s menu caller: "a call comes in to the menu", then "the caller presses 1" dials sales', async () => {
+      await pressInject('a call comes in to the menu');
+      const [placed] = await debugFrom('a caller called the menu');
+      const uuid = JSON.parse(placed).call_uuid;
+      await until(() => waitingForKeys(uuid), 'the menu waits for a key');
+      await pressInject('the caller presses 1');
+      const [pressed] = await debugFrom('pressed 1');
+      assert.equal(JSON.parse(pressed).call_uuid, uuid);
+      await until(() => !sandbox.call(uuid), 'the call to end');
+      assert.deepEqual(logOf(uuid).find((entry) => entry.element === 'Dial').to, ['+14155550123']);
+    });
+
+    it('npm start\'s voicemail caller: "a call comes in to the voicemail" leaves a recording', async () => {
+      await pressInject('a call comes in to the voicemail');
+      const [placed] = await debugFrom('a caller called the voicemail');
+      const uuid = JSON.parse(placed).call_uuid;
+      await until(() => !sandbox.call(uuid), 'the call to end');
+      const recordings = await debugFrom('voicemail recording URL', 2);
+      assert.equal(recordings[1], logOf(uuid).find((entry) => entry.element === 'Record').recordUrl);
+    });
+
     it('never writes the Auth Token to the Node-RED log', () => {
       assert.ok(!log.includes(sandbox.account.authToken));
     });

@@ -34,6 +34,8 @@ export class RedisEndedCalls implements EndedCallsShare {
   /** Learnt here while Redis could not take it: call UUID to how it ended. */
   private readonly unwritten = new Map<string, EndedCall>();
   private failing = false;
+  /** A catch-up waits for the client to be ready. */
+  private catchUpPending = false;
 
   /** `learn` is told each call another instance (or an earlier run) learnt of. */
   constructor(
@@ -55,7 +57,7 @@ export class RedisEndedCalls implements EndedCallsShare {
       if (parsed) this.learn(parsed.callUuid, parsed.ended);
     });
     this.subscriber.on('ready', () => {
-      this.subscriber.subscribe(this.key).then(() => this.catchUp(), (error: Error) => this.fail(error.message));
+      this.subscriber.subscribe(this.key).then(() => this.catchUpWhenReady(), (error: Error) => this.fail(error.message));
     });
     this.client.on('ready', () => {
       void this.writeUnwritten();
@@ -88,6 +90,22 @@ export class RedisEndedCalls implements EndedCallsShare {
     if (this.failing && this.unwritten.size === 0) {
       this.failing = false;
       this.log('info', `Redis at ${this.shown} is back: ended calls are shared across instances again`);
+    }
+  }
+
+  /**
+   * Catches up once the client can read too. After an outage the two connections come back one by one:
+   * read on a client still reconnecting, the set is unreachable for a moment and the outage said again.
+   */
+  private catchUpWhenReady(): void {
+    if (this.client.status === 'ready') {
+      void this.catchUp();
+    } else if (!this.catchUpPending) {
+      this.catchUpPending = true;
+      this.client.once('ready', () => {
+        this.catchUpPending = false;
+        void this.catchUp();
+      });
     }
   }
 
