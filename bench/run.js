@@ -303,12 +303,14 @@ async function measureCpu(nodeRed, sandboxes, got) {
 
 /**
  * Figure 2.2: CPU per request of each plivo call operation against bare got to the same path, as
- * figure 2 for plays. Hang-ups end their call, so each goes to a call of its own (the sandbox's
- * numbered calls: the node's first, then got's); the other operations go to one live call.
+ * figure 2 for plays. A hang-up ends its call, and so does a transfer (the sandbox, as Plivo, runs
+ * the XML of the new URL, which here answers nothing), so each goes to a call of its own (the
+ * sandbox's numbered calls: the node's first, then got's); the other operations go to one live call.
  */
+const ENDS_CALL = new Set(['hangup', 'transfer']);
 async function measureCallCpu(nodeRed, sandbox, got) {
   let nextCall = 0;
-  const callFor = (operation) => (operation === 'hangup' ? numberedCall(nextCall++) : sandbox.callUuid);
+  const callFor = (operation) => (ENDS_CALL.has(operation) ? numberedCall(nextCall++) : sandbox.callUuid);
   const measure = async (run) => {
     global.gc();
     const before = process.cpuUsage();
@@ -532,7 +534,8 @@ function table(rows) {
 async function main() {
   const began = Date.now();
   const calls = (n) => ({ liveCalls: [`00000000-0000-4000-8000-${String(n).padStart(12, '0')}`] });
-  const hangups = 2 * (N.warmup + N.cpu * N.cpuRounds);
+  // Hang-ups and transfers, by the node and by got, each to a call of its own.
+  const hangups = 2 * 2 * (N.warmup + N.cpu * N.cpuRounds);
   const sandboxes = {
     calls: await startSandboxProcess('calls', { ...calls(7), numberedCalls: hangups, authId: 'MABENCHCALLS00000007' }),
     limit: await startSandboxProcess('limit', { ...calls(1), authId: 'MABENCHLIMIT00000001', rateLimit: { limit: LIMIT.rateLimit, windowMs: LIMIT.rateWindow * 1000 } }),
