@@ -123,6 +123,5 @@ function recordBodyError(body) {
 const BODY_ERRORS = { Play: playBodyError, Speak: speakBodyError, DTMF: dtmfBodyError, Record: recordBodyError };
 
 module.exports = {
-  BODY_ERRORS, LIST_PARAMETERS, STOP_RECORDING_PARAMETERS, SPEAK_VOICES, isHttpUrl, isBoolean, isPositiveInteger, isMethod,
-  unknownParameters, transferBodyError,
+  BODY_ERRORS, LIST_PARAMETERS, STOP_RECORDING_PARAMETERS, SPEAK_VOICES, isHttpUrl, unknownParameters, transferBodyError,
 };
