@@ -121,7 +121,7 @@ export default function register(RED: NodeAPI): void {
     const values = readValues(dialog);
     const more = typeof def.more === 'string' && def.more.trim() !== '' && def.moreType
       ? { field: 'elements', type: def.moreType, value: def.more.trim(), where: sourceName(def.moreType, def.more.trim()) } : undefined;
-    // msg and env are read at once: such a node writes each message's XML in the same tick, in order.
+    // msg and env are read at once (and fixed values need no reading): such a node writes each message's XML in the same tick, in order.
     const immediate = values.every(({ setting }) => IMMEDIATE_TYPES.has(setting.type)) && (!more || IMMEDIATE_TYPES.has(more.type));
 
     /** A value read as the builder takes it: a plivo webhook node's URL with its method, or what the typed input holds. */
@@ -131,8 +131,8 @@ export default function register(RED: NodeAPI): void {
     };
     const readNow = (value: ReadValue, msg: NodeMessageInFlow): XmlValue => (value.setting.type === 'plivo-webhook'
       ? webhookValue(value, msg) : { value: readTypedNow(RED, node, value.setting, msg), where: value.source });
-    const readLater = async (value: ReadValue, msg: NodeMessageInFlow): Promise<XmlValue> => (value.setting.type === 'plivo-webhook'
-      ? webhookValue(value, msg) : { value: await readTyped(RED, node, value.setting, msg), where: value.source });
+    const readLater = async (value: ReadValue, msg: NodeMessageInFlow): Promise<XmlValue> => (IMMEDIATE_TYPES.has(value.setting.type)
+      ? readNow(value, msg) : { value: await readTyped(RED, node, value.setting, msg), where: value.source });
 
     // A dialog element read from nothing at each message is the same for every message: checked and written once.
     const written = dialog.map((input) => {
@@ -168,16 +168,6 @@ export default function register(RED: NodeAPI): void {
       return build(read, more ? await readTyped(RED, node, more, msg) : undefined);
     }
 
-    // Fixed values only: the XML is the same for every message.
-    let fixedXml: string | undefined;
-    if (!more && values.length === 0 && !invalid) {
-      try {
-        fixedXml = build(new Map(), undefined);
-      } catch {
-        // No element at all: each message is told so.
-      }
-    }
-
     function answer(end: MessageEnd, xml: string): void {
       const refusal = end.output((msg) => {
         const headers = (msg as unknown as { headers?: unknown }).headers;
@@ -192,10 +182,10 @@ export default function register(RED: NodeAPI): void {
 
     node.on('input', (msg, send, done) => {
       const end = messageEnd(RED, node, errorOutput, msg, send, done);
-      if (fixedXml !== undefined || immediate) {
+      if (immediate) {
         let xml: string;
         try {
-          xml = fixedXml ?? xmlNow(msg);
+          xml = xmlNow(msg);
         } catch (error) {
           end.error(asError(error));
           return;

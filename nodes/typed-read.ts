@@ -43,26 +43,6 @@ export function webhookTarget(RED: NodeAPI, setting: TypedSetting, msg: NodeMess
   return { url, method: target.webhookMethod, name };
 }
 
-/**
- * Reads one typed setting with Node-RED's own evaluation (context stores and JSONata included).
- * A msg path through a missing object (a TypeError) and an unset environment variable ('') have no value.
- */
-function evaluate(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
-  if (setting.type === 'plivo-webhook') return Promise.resolve(webhookTarget(RED, setting, msg).url);
-  return new Promise((resolve, reject) => {
-    const settle = (error: unknown, value?: unknown) => {
-      if (setting.type === 'msg' && error instanceof TypeError) resolve(undefined);
-      else if (error) reject(error);
-      else resolve(setting.type === 'env' && value === '' ? undefined : value);
-    };
-    try {
-      RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, settle);
-    } catch (error) {
-      settle(error);
-    }
-  });
-}
-
 /** Types Node-RED evaluates at once; flow and global (a context store may answer later) and JSONata take a callback. */
 export const IMMEDIATE_TYPES: ReadonlySet<string> = new Set(['msg', 'env', 'plivo-webhook']);
 
@@ -71,7 +51,10 @@ function typedFailed(setting: TypedSetting, error: unknown): InputError {
   return new InputError(setting.field, undefined, 'typed-failed', { where: setting.where, field: setting.field, reason: reasonOf(error) });
 }
 
-/** A typed setting of an IMMEDIATE_TYPES type, read at once (as `evaluate` reads it). */
+/**
+ * A typed setting of an IMMEDIATE_TYPES type, read at once with Node-RED's own evaluation. A msg
+ * path through a missing object (a TypeError) and an unset environment variable ('') have no value.
+ */
 export function readTypedNow(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): unknown {
   if (setting.type === 'plivo-webhook') return webhookTarget(RED, setting, msg).url;
   try {
@@ -83,12 +66,14 @@ export function readTypedNow(RED: NodeAPI, node: Node, setting: TypedSetting, ms
   }
 }
 
-/** A typed setting's value; what the evaluation throws becomes an InputError naming the source. */
+/** A typed setting's value (context stores and JSONata included); what the evaluation throws becomes an InputError naming the source. */
 export async function readTyped(RED: NodeAPI, node: Node, setting: TypedSetting, msg: NodeMessageInFlow): Promise<unknown> {
+  if (IMMEDIATE_TYPES.has(setting.type)) return readTypedNow(RED, node, setting, msg);
   try {
-    return await evaluate(RED, node, setting, msg);
+    return await new Promise((resolve, reject) => {
+      RED.util.evaluateNodeProperty(setting.value, setting.type, node, msg, (error: unknown, value?: unknown) => (error ? reject(error) : resolve(value)));
+    });
   } catch (error) {
-    if (error instanceof InputError) throw error;
     throw typedFailed(setting, error);
   }
 }

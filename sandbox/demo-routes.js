@@ -18,7 +18,6 @@ function createDemo(account, calls, runner) {
     if (!isHttpUrl(answerUrl)) return apiError(res, 400, 'answer_url must be an http(s) URL');
     const callUuid = calls.add(calls.newUuid(), { hangupUrl: isHttpUrl(body.hangup_url) ? body.hangup_url : undefined });
     const call = calls.live.get(callUuid);
-    call.uuid = callUuid;
     const params = { ...calls.params(callUuid, call), CallStatus: 'ringing', Event: 'StartApp' };
     sendWebhook(account.authToken, answerUrl, params, { method: body.answer_method === 'GET' ? 'GET' : 'POST' }).then(
       (answer) => {

@@ -77,11 +77,11 @@ function createRunner(calls, options = {}) {
   }
 
   /** Waits for the caller's keys, `tries` times `timeoutMs`: the keys, or undefined. */
-  async function keysFrom(call, element, tries, timeoutMs) {
+  async function keysFrom(uuid, call, element, tries, timeoutMs) {
     for (let i = 0; i < tries; i += 1) {
       const keys = await pause(call, timeoutMs, { element });
       if (keys !== undefined) return keys;
-      if (!calls.live.has(call.uuid)) return undefined;
+      if (!calls.live.has(uuid)) return undefined;
     }
     return undefined;
   }
@@ -122,7 +122,7 @@ function createRunner(calls, options = {}) {
       const tries = name === 'GetDigits' ? Number(attributes.retries ?? 1) : 1;
       const entry = { element: name, action: attributes.action, waiting: true };
       call.log.push(entry);
-      const keys = await keysFrom(call, name, tries, options.keysTimeoutMs ?? seconds * 1000 * timeScale);
+      const keys = await keysFrom(uuid, call, name, tries, options.keysTimeoutMs ?? seconds * 1000 * timeScale);
       entry.waiting = false;
       if (keys === undefined) {
         entry.digits = null;
@@ -169,7 +169,6 @@ function createRunner(calls, options = {}) {
   async function runXml(uuid, xml, source) {
     const call = calls.live.get(uuid);
     if (!call) return;
-    call.uuid = uuid;
     const run = call.run ?? 0;
     call.run = run;
     const checked = checkXml(xml);

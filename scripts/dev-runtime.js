@@ -47,26 +47,32 @@ function demoInject(id, tabId, name, payload, next, y) {
 }
 
 /**
+ * A demo call under `npm start`: a comment saying what to press, and an inject whose button asks
+ * the sandbox to place a call to `answer` (its answer URL), with the sandbox's answer in the sidebar.
+ */
+function demoCall(id, tabId, sandboxUrl, { title, info, titleX, injectName, answer, debugName, requestX, y }) {
+  return [
+    { id: id('comment'), type: 'comment', z: tabId, name: title, info, x: titleX, y: y - 60, wires: [] },
+    demoInject(id('inject'), tabId, injectName, answer, id('request'), y),
+    ...sandboxRequest(id, tabId, { name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName, x: requestX, y }),
+  ];
+}
+
+/**
  * What stands in for a phone under `npm start`: an inject that asks the sandbox to place a
  * demo call, which the sandbox does as Plivo would, posting a signed webhook to the answer
  * example's plivo webhook node.
  */
 function sandboxCaller(tabId, sandboxUrl, nodeRedUrl) {
-  const id = (suffix) => `sandbox-caller-${suffix}`;
-  return [
-    {
-      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a call comes in (the sandbox plays Plivo)',
-      info: 'Press the button of **a call comes in**. The sandbox places a demo call and posts Plivo\'s signed '
-        + 'webhook to the plivo webhook node above, as Plivo does when someone dials your number. The flow answers '
-        + 'with XML, plivo speak greets the caller ("speak started" under **greeted**) and plivo play plays the '
-        + 'welcome music into the call ("play started" under **played**).',
-      x: 250, y: 440, wires: [],
-    },
-    demoInject(id('inject'), tabId, 'a call comes in', { answer_url: `${nodeRedUrl}/plivo/answer`, answer_method: 'POST' }, id('request'), 500),
-    ...sandboxRequest(id, tabId, {
-      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'the sandbox placed the call', x: 400, y: 500,
-    }),
-  ];
+  return demoCall((suffix) => `sandbox-caller-${suffix}`, tabId, sandboxUrl, {
+    title: 'Try it: a call comes in (the sandbox plays Plivo)',
+    info: 'Press the button of **a call comes in**. The sandbox places a demo call and posts Plivo\'s signed '
+      + 'webhook to the plivo webhook node above, as Plivo does when someone dials your number. The flow answers '
+      + 'with XML, plivo speak greets the caller ("speak started" under **greeted**) and plivo play plays the '
+      + 'welcome music into the call ("play started" under **played**).',
+    titleX: 250, injectName: 'a call comes in', answer: { answer_url: `${nodeRedUrl}/plivo/answer`, answer_method: 'POST' },
+    debugName: 'the sandbox placed the call', requestX: 400, y: 500,
+  });
 }
 
 /** Under `npm start`, callers for the queue example: one joins at each press; the first in line hangs up. */
@@ -126,20 +132,16 @@ function broadcastHangups(tabId, sandboxUrl, nodeRedUrl) {
 
 /** Under `npm start`, a caller for the phone menu: the call comes in, then presses a key the sandbox posts as Plivo would. */
 function menuCaller(tabId, sandboxUrl, nodeRedUrl) {
-  const id = (suffix) => `menu-caller-${suffix}`;
   const keys = [['1', 'sales'], ['2', 'your place'], ['9', 'the menu again']];
   return [
-    {
-      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a caller in the menu (the sandbox plays Plivo)',
+    ...demoCall((suffix) => `menu-caller-${suffix}`, tabId, sandboxUrl, {
+      title: 'Try it: a caller in the menu (the sandbox plays Plivo)',
       info: 'Press **a call comes in to the menu**: the sandbox places a demo call, posts its answer webhook to **menu answer URL** '
         + 'and runs the XML the flow answers, waiting for a key. Then press **the caller presses 1** (sales), **2** (the place in the '
         + 'queue) or **9** (the menu again): the sandbox posts the key to **menu digits**, signed, and runs the XML that answers. '
         + 'With no key for 20 seconds the caller hears goodbye and the call ends.',
-      x: 290, y: 340, wires: [],
-    },
-    demoInject(id('inject'), tabId, 'a call comes in to the menu', { answer_url: `${nodeRedUrl}/plivo/phone-menu` }, id('request'), 400),
-    ...sandboxRequest(id, tabId, {
-      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'a caller called the menu', x: 420, y: 400,
+      titleX: 290, injectName: 'a call comes in to the menu', answer: { answer_url: `${nodeRedUrl}/plivo/phone-menu` },
+      debugName: 'a caller called the menu', requestX: 420, y: 400,
     }),
     ...keys.flatMap(([key, what], index) => {
       const keyId = (suffix) => `menu-key-${key}-${suffix}`;
@@ -155,19 +157,13 @@ function menuCaller(tabId, sandboxUrl, nodeRedUrl) {
 
 /** Under `npm start`, a caller for the voicemail: the sandbox places the call and records a message. */
 function voicemailCaller(tabId, sandboxUrl, nodeRedUrl) {
-  const id = (suffix) => `voicemail-caller-${suffix}`;
-  return [
-    {
-      id: id('comment'), type: 'comment', z: tabId, name: 'Try it: a caller leaves a message (the sandbox plays Plivo)',
-      info: 'Press **a call comes in to the voicemail**: the sandbox places a demo call, runs the greeting\'s XML and, at its `Record`, '
-        + 'posts a recording to **recording**, signed, as Plivo would. The recording\'s URL shows under **voicemail recording URL**.',
-      x: 300, y: 380, wires: [],
-    },
-    demoInject(id('inject'), tabId, 'a call comes in to the voicemail', { answer_url: `${nodeRedUrl}/plivo/voicemail` }, id('request'), 440),
-    ...sandboxRequest(id, tabId, {
-      name: 'sandbox: place a demo call', url: `${sandboxUrl}/sandbox/calls`, debugName: 'a caller called the voicemail', x: 440, y: 440,
-    }),
-  ];
+  return demoCall((suffix) => `voicemail-caller-${suffix}`, tabId, sandboxUrl, {
+    title: 'Try it: a caller leaves a message (the sandbox plays Plivo)',
+    info: 'Press **a call comes in to the voicemail**: the sandbox places a demo call, runs the greeting\'s XML and, at its `Record`, '
+      + 'posts a recording to **recording**, signed, as Plivo would. The recording\'s URL shows under **voicemail recording URL**.',
+    titleX: 300, injectName: 'a call comes in to the voicemail', answer: { answer_url: `${nodeRedUrl}/plivo/voicemail` },
+    debugName: 'a caller called the voicemail', requestX: 440, y: 440,
+  });
 }
 
 /** The transfer example's group tells the menu's Public URL: under `npm start`, where this Node-RED is. */

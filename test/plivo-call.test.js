@@ -5,14 +5,13 @@
  * have ended: from a hang-up, a 404 and a hangup webhook, ending queued and later requests unsent.
  */
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { buildCallOperation } = require('../dist/nodes/lib/call/call-request.js');
 const { EndedCalls, endedByWebhook } = require('../dist/nodes/lib/plivo/ended-calls.js');
 const callNode = require('../dist/nodes/plivo-call.js').default;
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
 const {
-  helper, configNode, playNode, speakNode, Outcomes, startOwnSandbox, credentialsFor, textKey, isCallEnded,
+  helper, configNode, playNode, speakNode, Outcomes, startOwnSandbox, credentialsFor, textKey, isCallEnded, nodeRoutes,
 } = require('./support.js');
 
 const CALL = '2d6a3c4e-1f0b-4c8e-9a55-0c1d2e3f4a5b';
@@ -119,16 +118,7 @@ describe('the account\'s memory of calls that have ended', () => {
 describe('plivo call node, against the sandbox', function () {
   this.timeout(20_000);
   let sandbox;
-  let server;
-  let nodeApp;
-  let port;
-
-  before(async () => {
-    server = http.createServer((req, res) => nodeApp(req, res));
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = server.address().port;
-  });
-  after(() => new Promise((resolve) => server.close(resolve)));
+  const routes = nodeRoutes();
   beforeEach(async () => {
     sandbox = await startOwnSandbox(startSandbox);
   });
@@ -136,10 +126,6 @@ describe('plivo call node, against the sandbox', function () {
     await helper.unload();
     await sandbox.close();
   });
-
-  const captureNodeApp = (RED) => {
-    nodeApp = RED.httpNode;
-  };
 
   async function load(callProps = {}, { configProps = {}, webhookProps = {} } = {}) {
     const flow = [
@@ -152,11 +138,11 @@ describe('plivo call node, against the sandbox', function () {
       { id: 'caught', type: 'helper', z: 'tab', x: 500, y: 300, wires: [] },
       {
         id: 'hook', type: 'plivo-webhook', z: 'tab', x: 100, y: 400, name: 'menu', account: 'cfg', url: '/plivo/events', method: 'post',
-        publicUrl: `http://127.0.0.1:${port}`, answerXml: '<Response/>', wires: [['heard']], ...webhookProps,
+        publicUrl: `http://127.0.0.1:${routes.port}`, answerXml: '<Response/>', wires: [['heard']], ...webhookProps,
       },
       { id: 'heard', type: 'helper', z: 'tab', x: 300, y: 400, wires: [] },
     ];
-    await helper.load([configNode, callNode, playNode, speakNode, webhookNode, captureNodeApp], flow, credentialsFor(sandbox));
+    await helper.load([configNode, callNode, playNode, speakNode, webhookNode, routes.capture], flow, credentialsFor(sandbox));
     const run = new Outcomes(helper.getNode('call'), helper.getNode('out'), helper.getNode('caught'));
     run.play = helper.getNode('play');
     run.heard = [];
@@ -213,7 +199,7 @@ describe('plivo call node, against the sandbox', function () {
     const run = await load({ operation: 'transfer', aleg_url: 'hook', aleg_urlType: 'plivo-webhook' });
     const { output } = await run.send({ payload: { call_uuid: uuid } });
     assert.equal(output.statusCode, 202);
-    assert.equal(sent()[0].json.aleg_url, `http://127.0.0.1:${port}/plivo/events`);
+    assert.equal(sent()[0].json.aleg_url, `http://127.0.0.1:${routes.port}/plivo/events`);
     await sandbox.webhooksSettled();
     assert.equal(sandbox.webhooks[0].status, 200, 'the webhook node accepted the signed request');
     assert.equal(run.heard.length, 1);
@@ -310,7 +296,7 @@ describe('plivo call node, against the sandbox', function () {
     });
 
     it('its hangup webhook ends the plays still queued for it, unsent, and the other calls\' plays go on', async () => {
-      const ending = sandbox.addCall(undefined, { hangupUrl: `http://127.0.0.1:${port}/plivo/events` });
+      const ending = sandbox.addCall(undefined, { hangupUrl: `http://127.0.0.1:${routes.port}/plivo/events` });
       const staying = sandbox.addCall();
       const run = await load({}, { configProps: { rateLimit: '2', rateWindow: '1' } });
       const outcomes = new Outcomes(run.play, helper.getNode('out'), helper.getNode('caught'));

@@ -6,13 +6,12 @@
  * which runs the XML and posts the caller's key to the digits webhook.
  */
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const xmlNode = require('../dist/nodes/plivo-xml.js').default;
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
 const path = require('node:path');
 const { nodeRedPackage } = require('../scripts/dev-runtime.js');
-const { helper, configNode, Outcomes, startOwnSandbox, credentialsFor } = require('./support.js');
+const { helper, configNode, Outcomes, startOwnSandbox, credentialsFor, nodeRoutes } = require('./support.js');
 
 /** Node-RED's own http in / http response nodes, from the Node-RED under test. */
 const httpNodes = require(path.join(nodeRedPackage, '..', '@node-red', 'nodes', 'core', 'network', '21-httpin.js'));
@@ -22,18 +21,8 @@ const row = (element, { text, textType = 'str', attributes = [], children = [] }
 });
 
 describe('plivo xml node', () => {
-  let server;
-  let port;
-  let nodeApp;
   let sandbox;
-
-  before(async () => {
-    // Node-RED's http-in routes, on a port of their own (the test helper's server is for the admin API).
-    server = http.createServer((req, res) => nodeApp(req, res));
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    ({ port } = server.address());
-  });
-  after(() => new Promise((resolve) => server.close(resolve)));
+  const routes = nodeRoutes();
   beforeEach(async () => {
     sandbox = await startOwnSandbox(startSandbox);
   });
@@ -41,10 +30,6 @@ describe('plivo xml node', () => {
     await helper.unload();
     await sandbox.close();
   });
-
-  const captureNodeApp = (RED) => {
-    nodeApp = RED.httpNode;
-  };
 
   /** plivo xml `xml` -> helper `out`, a Catch -> `caught`, and two plivo webhook nodes: `digits` (with `digitsProps`) and `menu`. */
   async function load(xmlProps = {}, { digitsProps = {}, extra = [] } = {}) {
@@ -61,7 +46,7 @@ describe('plivo xml node', () => {
       },
       ...extra,
     ];
-    await helper.load([configNode, xmlNode, webhookNode, httpNodes, captureNodeApp], flow, credentialsFor(sandbox));
+    await helper.load([configNode, xmlNode, webhookNode, httpNodes, routes.capture], flow, credentialsFor(sandbox));
     return new Outcomes(helper.getNode('xml'), helper.getNode('out'), helper.getNode('caught'));
   }
 
@@ -165,10 +150,10 @@ describe('plivo xml node', () => {
       wires: [['out', 'respond']],
     }, { digitsProps: { publicUrl: '', wires: [['chosen']] }, extra });
     const placed = await fetch(`${sandbox.url}/sandbox/calls`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `http://127.0.0.1:${port}/plivo/answer` }),
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `http://127.0.0.1:${routes.port}/plivo/answer` }),
     });
     const { call_uuid: uuid, webhook_answer: answer } = await placed.json();
-    assert.equal(answer, `<Response><GetDigits action="http://127.0.0.1:${port}/plivo/digits" numDigits="1" method="POST"><Speak>Press a key</Speak></GetDigits></Response>`);
+    assert.equal(answer, `<Response><GetDigits action="http://127.0.0.1:${routes.port}/plivo/digits" numDigits="1" method="POST"><Speak>Press a key</Speak></GetDigits></Response>`);
     const deadline = Date.now() + 5000;
     while (!sandbox.press(uuid, '7#')) {
       if (Date.now() > deadline) throw new Error('the call never waited for a key');
@@ -188,7 +173,7 @@ describe('plivo xml node', () => {
       extra: [{ id: 'bad', type: 'plivo-webhook', z: 'tab', x: 100, y: 500, name: 'bad', account: 'cfg', url: '/plivo/bad', method: 'post', publicUrl: '', answerXml: '<Response><Number>+1</Number></Response>', wires: [[]] }],
     });
     const placed = await fetch(`${sandbox.url}/sandbox/calls`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `http://127.0.0.1:${port}/plivo/bad` }),
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `http://127.0.0.1:${routes.port}/plivo/bad` }),
     });
     const { call_uuid: uuid } = await placed.json();
     const deadline = Date.now() + 5000;

@@ -1,5 +1,6 @@
 'use strict';
 /** Shared test plumbing: the built nodes, a flow around one call node (plivo play or speak), outcome capture. */
+const http = require('node:http');
 const helper = require('node-red-node-test-helper');
 const playNode = require('../dist/nodes/plivo-play.js').default;
 const speakNode = require('../dist/nodes/plivo-speak.js').default;
@@ -107,6 +108,30 @@ class Outcomes {
   }
 }
 
+/**
+ * Call inside a describe: serves Node-RED's http-in routes (RED.httpNode) on a loopback port of
+ * their own, since the test helper's server is for the admin API. Load `routes.capture` with the
+ * nodes (`onLoad(RED)` runs there too); `routes.port` is set before the describe's tests run.
+ */
+function nodeRoutes(onLoad) {
+  const routes = {
+    port: undefined,
+    app: undefined,
+    capture(RED) {
+      routes.app = RED.httpNode;
+      onLoad?.(RED);
+    },
+  };
+  let server;
+  before(async () => {
+    server = http.createServer((req, res) => routes.app(req, res));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    routes.port = server.address().port;
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+  return routes;
+}
+
 let accounts = 0;
 
 /** A sandbox with an Auth ID of its own, so no other test shares its engine (limit history, pauses). */
@@ -122,5 +147,5 @@ function credentialsFor(sandbox, ...ids) {
 
 module.exports = {
   helper, playNode, speakNode, configNode, AUTH_ID, AUTH_TOKEN, textKey, playFlow, loadPlayFlow, loadSpeakFlow, Outcomes,
-  startOwnSandbox, credentialsFor, isCallEnded, CATCH_COPIES_CODE,
+  startOwnSandbox, credentialsFor, isCallEnded, CATCH_COPIES_CODE, nodeRoutes,
 };

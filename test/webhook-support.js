@@ -6,7 +6,7 @@
  */
 const http = require('node:http');
 const net = require('node:net');
-const { helper, configNode, AUTH_ID, AUTH_TOKEN } = require('./support');
+const { helper, configNode, AUTH_ID, AUTH_TOKEN, nodeRoutes } = require('./support');
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
 const { plivoSignature } = require('../sandbox/plivo-sandbox.js');
 const httpNodes = require('@node-red/nodes/core/network/21-httpin.js');
@@ -46,23 +46,13 @@ async function waitFor(check, what, timeoutMs = 3000) {
  * `signed(params, options)` (Plivo's headers for this node's local URL by default).
  */
 function webhookHarness() {
-  let port;
-  let nodeApp;
-  const captureNodeApp = (RED) => {
-    nodeApp = RED.httpNode;
+  const routes = nodeRoutes((RED) => {
     // The helper loads no catalogs, so RED._ answers with the key alone: show the parameters too, to read counts.
     if (!RED._.withParams) {
       const translate = RED._;
       RED._ = Object.assign((key, params) => (params ? `${translate(key)} ${JSON.stringify(params)}` : translate(key)), { withParams: true });
     }
-  };
-  let server;
-  before(async () => {
-    server = http.createServer((req, res) => nodeApp(req, res));
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = server.address().port;
   });
-  after(() => new Promise((resolve) => server.close(resolve)));
   afterEach(() => helper.unload());
 
   async function load(webhookProps = {}, { respond = true, configProps = {}, credentials = { authId: AUTH_ID, authToken: AUTH_TOKEN } } = {}) {
@@ -76,7 +66,7 @@ function webhookHarness() {
       { id: 'answer', type: 'http response', z: 'tab', x: 500, y: 150, statusCode: '', headers: { 'content-type': 'application/xml' }, wires: [] },
       { id: 'out', type: 'helper', z: 'tab', x: 300, y: 100, wires: [] },
     ];
-    await helper.load([configNode, webhookNode, httpNodes, changeNode, captureNodeApp], flow, { cfg: credentials });
+    await helper.load([configNode, webhookNode, httpNodes, changeNode, routes.capture], flow, { cfg: credentials });
     const hook = helper.getNode('hook');
     const messages = [];
     helper.getNode('out').on('input', (msg) => messages.push(msg));
@@ -101,14 +91,14 @@ function webhookHarness() {
     return { messages, warnings, errors, statuses };
   }
 
-  const localUrl = () => `http://127.0.0.1:${port}${PATH}`;
+  const localUrl = () => `http://127.0.0.1:${routes.port}${PATH}`;
   const signed = (params, { url = localUrl(), token = AUTH_TOKEN, nonce = `${Math.random().toString().slice(2)}`, method = 'POST', header = 'x-plivo-signature-v3' } = {}) => ({
     [header]: plivoSignature(token, method, url, params, nonce),
     'x-plivo-signature-v3-nonce': nonce,
     'content-type': 'application/x-www-form-urlencoded',
   });
 
-  return { port: () => port, app: () => nodeApp, load, signed, localUrl };
+  return { port: () => routes.port, app: () => routes.app, load, signed, localUrl };
 }
 
 /**

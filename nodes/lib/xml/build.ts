@@ -121,7 +121,8 @@ class Checker {
       const at = whereOf(where, () => name, value);
       if (written.has(name)) throw new InputError(name, undefined, 'xml.attribute-twice', { where: at() });
       written.set(name, value.checked ?? checkValue(attribute.value, value.value, name, at));
-      if (value.webhook) methods.set(webhookMethodOf(attribute, value.webhook, at), { ...value.webhook, where: at });
+      const methodName = value.webhook && webhookMethodOf(attribute, value.webhook, at);
+      if (value.webhook && methodName) methods.set(methodName, { ...value.webhook, where: at });
     }
     for (const attribute of spec.attributes) {
       if (attribute.required && !written.has(attribute.name)) {
@@ -157,7 +158,6 @@ type WebhookMethods = Map<string, { method: 'GET' | 'POST'; name: string; where:
 /** A URL naming a plivo webhook node is called with that node's method: set it where unset, refuse another. */
 function setWebhookMethods(methods: WebhookMethods, written: Map<string, string>, where: string): void {
   for (const [methodName, webhook] of methods) {
-    if (methodName === '') continue;
     const set = written.get(methodName);
     if (set === undefined) written.set(methodName, webhook.method);
     else if (set !== webhook.method) {
@@ -168,14 +168,14 @@ function setWebhookMethods(methods: WebhookMethods, written: Map<string, string>
   }
 }
 
-/** The attribute holding the method Plivo calls a webhook URL with; a POST-only URL refuses a GET webhook. */
-function webhookMethodOf(attribute: AttributeSpec, webhook: { method: 'GET' | 'POST'; name: string }, where: Where): string {
+/** The attribute holding the method Plivo calls a webhook URL with (none for a POST-only URL, which refuses a GET webhook). */
+function webhookMethodOf(attribute: AttributeSpec, webhook: { method: 'GET' | 'POST'; name: string }, where: Where): string | undefined {
   if (attribute.webhook === undefined) {
     throw new InputError(attribute.name, undefined, 'xml.webhook-not-here', { where: where() });
   }
   if (attribute.webhook === 'post') {
     if (webhook.method !== 'POST') throw new InputError(attribute.name, undefined, 'xml.webhook-post-only', { where: where(), name: webhook.name });
-    return '';
+    return undefined;
   }
   return attribute.webhook.method;
 }
@@ -346,5 +346,5 @@ export function buildXml(elements: readonly XmlElementInput[]): string {
   const parts: string[] = [];
   const checker = new Checker(parts);
   for (const element of elements) checker.element(element, undefined);
-  return responseOf(parts.length === 0 ? [] : [parts.join('')]);
+  return responseOf(parts);
 }
