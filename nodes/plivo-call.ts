@@ -1,6 +1,6 @@
 /** plivo-call: hangs up, transfers, sends digits into, records or asks about a live Plivo call, and sends Plivo's answer on. */
 import type { NodeAPI } from 'node-red';
-import { registerCallNode, type CallNodeDef } from './call-node';
+import { registerCallNode, type CallNodeDef } from './shared/call-node';
 import {
   buildCallOperation, CALL_TYPED_FIELDS, fieldsForOperation, sentAtMostOnce, skippedWhenEnded, type CallOperationRequest, type CallSettings,
 } from './lib/call/call-request';

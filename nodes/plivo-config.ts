@@ -7,7 +7,8 @@ import { PlivoClient } from './lib/plivo/client';
 import { ConfigError } from './lib/common/errors';
 import { proxyFor, type ProxySettings } from './lib/plivo/proxy';
 import type { RedisLog } from './lib/redis/connection';
-import { registerVerifyEndpoint } from './plivo-config-verify';
+import { registerVerifyEndpoint } from './shared/config-verify';
+import type { PlivoConfigNode, PlivoCredentials } from './shared/deployed-nodes';
 
 const pkg = require('../../package.json') as { name: string; version: string };
 const USER_AGENT = `${pkg.name}/${pkg.version}`;
@@ -22,23 +23,10 @@ interface PlivoConfigDef extends NodeDef, EngineSettings {
   skipEndedCalls?: boolean;
 }
 
-export interface PlivoCredentials {
-  authId?: string;
-  authToken?: string;
-  redisPassword?: string;
-}
-
 /** Node-RED's `http proxy` config node, as its http request node reads it. */
 interface HttpProxyNode extends Node<{ username?: string; password?: string }> {
   url?: string;
   noproxy?: string[];
-}
-
-export interface PlivoConfigNode extends Node<PlivoCredentials> {
-  /** As saved: the Verify endpoint only sends the saved token where this node sends it. */
-  baseUrl?: string;
-  /** The usable account; throws a ConfigError saying what is wrong otherwise. */
-  account(): PlivoAccount;
 }
 
 export default function register(RED: NodeAPI): void {

@@ -1,6 +1,6 @@
 /** plivo-play: plays audio into (or stops audio on) a live Plivo call and sends Plivo's answer on. */
 import type { NodeAPI } from 'node-red';
-import { registerCallNode, type CallNodeDef } from './call-node';
+import { registerCallNode, type CallNodeDef } from './shared/call-node';
 import { buildCallRequest, PLAY_TYPED_FIELDS, type CallRequest, type PlaySettings } from './lib/call/play-request';
 import { successView } from './lib/call/status';
 

@@ -1,6 +1,6 @@
 /** plivo-speak: speaks text into (or stops speech on) a live Plivo call and sends Plivo's answer on. */
 import type { NodeAPI } from 'node-red';
-import { registerCallNode, type CallNodeDef } from './call-node';
+import { registerCallNode, type CallNodeDef } from './shared/call-node';
 import { buildSpeakRequest, SPEAK_TYPED_FIELDS, type SpeakRequest, type SpeakSettings } from './lib/call/speak-request';
 import { successView } from './lib/call/status';
 

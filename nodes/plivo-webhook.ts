@@ -5,15 +5,16 @@
  */
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import type { Request, Response, RequestHandler } from 'express';
-import type { PlivoConfigNode } from './plivo-config';
+import type { PlivoConfigNode, WebhookNode } from './shared/deployed-nodes';
 import { StatusThrottle } from './lib/status-throttle';
 import {
-  checkedUrl, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, routePath, signatureHeaders, WarningLimiter,
+  checkedBase, checkWebhook, MAX_BODY_BYTES, parsePublicUrl, payloadOf, queryOf, routePath, signatureHeaders, WarningLimiter,
 } from './lib/webhook/request';
 import { endedByWebhook } from './lib/plivo/ended-calls';
 import type { PlivoAccount } from './lib/plivo/account';
 import { bodyOf, headerOf, refusalAnswer, type RefusalReason, type WebhookBody } from './lib/webhook/http';
-import { stepPastEditor } from './webhook-front-door';
+import { rememberCheckedBase } from './lib/webhook/checked-bases';
+import { stepPastEditor } from './shared/webhook-front-door';
 import type { WebhookMethod } from './lib/webhook/signature';
 
 interface PlivoWebhookDef extends NodeDef {
@@ -22,17 +23,6 @@ interface PlivoWebhookDef extends NodeDef {
   method?: string;
   publicUrl?: string;
   answerXml?: string;
-}
-
-/** A deployed plivo-webhook node, as other nodes may ask it. */
-export interface WebhookNode extends Node {
-  /**
-   * The URL Plivo is to call, exactly as this node checks signatures: its Public URL and route,
-   * or without one the scheme and Host of `request` (the request a flow is answering) taken as
-   * this node takes them; undefined when neither says.
-   */
-  webhookUrl?: (request?: { protocol: unknown; host: unknown }) => string | undefined;
-  webhookMethod?: WebhookMethod;
 }
 
 /** Bodies one webhook node reads at once at most: Plivo's arrive in milliseconds, a few at a time. */
@@ -64,12 +54,10 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const route = routePath(RED.settings.httpNodeRoot, path);
-    // What plivo call and plivo xml write when a URL names this node.
-    (node as WebhookNode).webhookUrl = (request) => {
-      const url = checkedUrl({
-        publicUrl, protocol: String(request?.protocol), host: typeof request?.host === 'string' ? request.host : undefined, routePath: route, originalUrl: '',
-      });
-      return typeof url === 'string' ? url : undefined;
+    // What plivo call and plivo xml write when a URL names this node: a Host stands in only where a signature checked it.
+    (node as WebhookNode).webhookUrl = (checked) => {
+      const base = publicUrl ?? checked;
+      return base === undefined ? undefined : `${base}${route}`;
     };
     (node as WebhookNode).webhookMethod = method;
     const answerXml = (def.answerXml ?? '').trim();
@@ -112,11 +100,12 @@ export default function register(RED: NodeAPI): void {
         refuse(res, headers.reason);
         return;
       }
-      const url = checkedUrl({ publicUrl, protocol: req.protocol, host: req.headers.host, routePath: route, originalUrl: req.originalUrl });
-      if (typeof url !== 'string') {
-        refuse(res, url.reason);
+      const base = checkedBase({ publicUrl, protocol: req.protocol, host: req.headers.host });
+      if (typeof base !== 'string') {
+        refuse(res, base.reason);
         return;
       }
+      const url = `${base}${route}${queryOf(req.originalUrl)}`;
       let read: WebhookBody = { body: '', parsedElsewhere: false };
       if (method === 'POST') {
         // A body announced as too large is refused before a byte of it is read.
@@ -147,6 +136,7 @@ export default function register(RED: NodeAPI): void {
       counts.accepted += 1;
       status.request();
       Object.defineProperty(req, 'headers', { value: req.headers, enumerable: true });
+      rememberCheckedBase(req, base);
       const payload = payloadOf(check.params);
       // Plivo's hangup callback: the account skips whatever is still queued for the call (plivo/ended-calls.ts).
       const endedCall = endedByWebhook(payload);

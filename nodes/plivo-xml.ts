@@ -11,9 +11,9 @@ import { isRecord } from './lib/call/fields';
 import { sourceName, type TypedSetting } from './lib/call/typed-source';
 import { precheck, responseOf, writeElement, type XmlElementInput, type XmlValue } from './lib/xml/build';
 import { elementsFromValue } from './lib/xml/from-message';
-import { messageEnd, type MessageEnd } from './message-end';
-import { IMMEDIATE_TYPES, readTyped, readTypedNow, webhookTarget } from './typed-read';
-import { runtimeTexts } from './runtime-texts';
+import { messageEnd, type MessageEnd } from './shared/message-end';
+import { IMMEDIATE_TYPES, readTyped, readTypedNow, webhookTarget } from './shared/typed-read';
+import { runtimeTexts } from './shared/runtime-texts';
 
 /** One element row of the dialog, as saved. Values are typed inputs: `<value>` and `<value>Type`. */
 interface DialogElement {

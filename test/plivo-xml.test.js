@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const xmlNode = require('../dist/nodes/plivo-xml.js').default;
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
+const { rememberCheckedBase } = require('../dist/nodes/lib/webhook/checked-bases.js');
 const path = require('node:path');
 const { nodeRedPackage } = require('../scripts/dev-runtime.js');
 const { helper, configNode, Outcomes, startOwnSandbox, credentialsFor, nodeRoutes } = require('./support.js');
@@ -81,14 +82,18 @@ describe('plivo xml node', () => {
     assert.equal(output.payload, '<Response><GetDigits action="https://flows.example.com/plivo/digits" method="GET"><Speak>Press 1</Speak></GetDigits></Response>');
   });
 
-  it('without a Public URL, the webhook\'s URL takes the scheme and Host of the request answered (msg.req), as the webhook does', async () => {
+  it('without a Public URL, the webhook\'s URL takes the base a plivo webhook checked for the request answered, and no other Host', async () => {
     const run = await load({ elements: [row('Redirect', { text: 'digits', textType: 'plivo-webhook' })] }, { digitsProps: { publicUrl: '' } });
-    const { output } = await run.send({ payload: {}, req: { protocol: 'http', headers: { host: 'node-red.local:1880' } } });
+    const checked = { protocol: 'http', headers: { host: 'node-red.local:1880' } };
+    rememberCheckedBase(checked, 'http://node-red.local:1880');
+    const { output } = await run.send({ payload: {}, req: checked });
     assert.equal(output.payload, '<Response><Redirect method="POST">http://node-red.local:1880/plivo/digits</Redirect></Response>');
     const { error } = await run.send({ payload: {} });
-    assert.match(error.error.message, /^Invalid input: element 1 \(Redirect\) text \(from the plivo webhook node digits\) is the plivo webhook node "menu digits", which has no Public URL, and the message answers no request/);
-    const spoofed = await run.send({ payload: {}, req: { protocol: 'http', headers: { host: 'evil.example/<x>' } } });
-    assert.match(spoofed.error.error.message, /which has no Public URL/, 'a Host that is not host[:port] is not used');
+    assert.match(error.error.message, /^Invalid input: element 1 \(Redirect\) text \(from the plivo webhook node digits\) is the plivo webhook node "menu digits", which has no Public URL, and the message answers no request a plivo webhook node checked/);
+    const spoofed = await run.send({ payload: {}, req: { protocol: 'https', headers: { host: 'attacker.example:8443' } } });
+    assert.match(spoofed.error.error.message, /which has no Public URL/, 'a Host no signature checked (an http in node\'s request) is not used');
+    const copied = await run.send({ payload: {}, req: { ...checked } });
+    assert.match(copied.error.error.message, /which has no Public URL/, 'a copy of a checked request is not the request checked');
   });
 
   it('bad input is an error at Catch naming element, attribute, source and value, and no XML goes on', async () => {

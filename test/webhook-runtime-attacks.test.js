@@ -259,6 +259,47 @@ for (const setup of SETUPS) {
       assert.equal((await runtime.state()).received.length, 0);
     });
 
+    /** Plivo's signature for a GET of this node's URL with `query`, and its signed text after `?`. */
+    const getSigned = (query, nonce) => {
+      const getUrl = `${url()}?${new URLSearchParams(query)}`;
+      const text = Object.keys(query).sort().map((name) => `${name}=${query[name]}`).join('&');
+      return { signature: plivoSignature(ACCOUNT.authToken, 'GET', getUrl, {}, nonce), text };
+    };
+    const getHeaders = (signature, nonce) => ({ 'x-plivo-signature-v3': signature, 'x-plivo-signature-v3-nonce': nonce, 'content-type': 'application/x-www-form-urlencoded' });
+
+    it('a GET\'s signature whose From and To hold a + (E.164), moved into one POST parameter: 403', async () => {
+      const nonce = `${Date.now()}2`;
+      const get = getSigned({ CallUUID: CALL.CallUUID, From: '+14155550100', To: '+14155550111', Direction: 'outbound' }, nonce);
+      const moved = { CallUUID: get.text.slice('CallUUID'.length) };
+      assert.equal(plivoSignature(ACCOUNT.authToken, 'POST', url(), moved, nonce), get.signature, 'the texts are the same');
+      assert.equal((await request(port, { headers: getHeaders(get.signature, nonce), body: form(moved) })).status, 403);
+      assert.equal((await runtime.state()).received.length, 0);
+    });
+
+    it('a GET\'s signature split at a "." between the POST\'s query and one body parameter: 403', async () => {
+      const nonce = `${Date.now()}3`;
+      const get = getSigned({ BillRate: '0.0085', CallUUID: CALL.CallUUID, From: '14155550100', To: '14155550111' }, nonce);
+      const dot = get.text.indexOf('.');
+      const [name, value] = get.text.slice(0, dot).split('=');
+      const query = `?${new URLSearchParams({ [name]: value })}`;
+      const tail = get.text.slice(dot + 1);
+      const body = { [tail.slice(0, 1)]: tail.slice(1) };
+      assert.equal(plivoSignature(ACCOUNT.authToken, 'POST', `${url()}${query}`, body, nonce), get.signature, 'the texts are the same');
+      assert.equal((await request(port, { path: `${PATH}${query}`, headers: getHeaders(get.signature, nonce), body: form(body) })).status, 403);
+      assert.equal((await runtime.state()).received.length, 0);
+    });
+
+    it('Plivo\'s POST to a URL with its own query, repeated names and empty values still passes', async () => {
+      const query = '?campaign=7&campaign=8&list=';
+      const pairs = [...Object.entries(CALL), ['Digits', '1'], ['Digits', ''], ['CallerName', '']];
+      const params = {};
+      for (const [name, value] of pairs) (params[name] ??= []).push(value);
+      const nonce = `${Date.now()}4`;
+      const headers = getHeaders(plivoSignature(ACCOUNT.authToken, 'POST', `${url()}${query}`, params, nonce), nonce);
+      assert.equal((await request(port, { path: `${PATH}${query}`, headers, body: new URLSearchParams(pairs).toString() })).status, 200);
+      assert.deepEqual((await runtime.state()).received[0].payload.Digits, ['1', '']);
+    });
+
     it('signed parameters named __proto__ are a field of msg.payload, never its prototype', async () => {
       const pairs = [['__proto__', 'evil'], ['__proto__', 'worse'], ...Object.entries(CALL)];
       const body = new URLSearchParams(pairs).toString();

@@ -9,7 +9,7 @@ import { text } from '../common/messages';
 import { urlOrUndefined, urlSafeToShow } from '../common/url';
 import type { ReplayGuard } from './replay-guard';
 import {
-  matchingSignature, MAX_PARAMETERS, parameterCount, parseParams, readsAsGetQuery, type WebhookMethod, type WebhookParams,
+  matchingSignature, MAX_PARAMETERS, parameterCount, parseParams, readsAsGetText, type WebhookMethod, type WebhookParams,
 } from './signature';
 
 /** Plivo's call webhooks are a few kilobytes; anything near this is not Plivo. */
@@ -65,29 +65,30 @@ export interface UrlParts {
   /** The scheme of the connection, as Express gives it (X-Forwarded-Proto only when `trust proxy` says so). */
   protocol: string;
   host: string | undefined;
-  /** The route this node serves, with httpNodeRoot: `/plivo/answer`, `/red/plivo/answer`. */
-  routePath: string;
-  /** The request target as received; only its query string is used. */
-  originalUrl: string;
 }
 
 /**
- * The URL this node checks a signature against: the Public URL or the scheme and Host as
- * received, then always this node's own route (no header can change the path), then the query.
+ * What a signature is checked against before this node's route: the Public URL, or the scheme
+ * and Host as received when the Host is `host[:port]` and nothing else. No header can change
+ * the path: the node's own route always follows.
  */
-export function checkedUrl(parts: UrlParts): string | Refusal {
-  const queryAt = parts.originalUrl.indexOf('?');
-  const query = queryAt === -1 ? '' : parts.originalUrl.slice(queryAt);
-  if (parts.publicUrl !== undefined) return `${parts.publicUrl}${parts.routePath}${query}`;
+export function checkedBase(parts: UrlParts): string | Refusal {
+  if (parts.publicUrl !== undefined) return parts.publicUrl;
   if (parts.protocol !== 'http' && parts.protocol !== 'https') return { reason: 'bad-scheme' };
   const host = validHost(parts.host);
   if (host === undefined) return { reason: 'bad-host' };
-  return `${parts.protocol}://${host}${parts.routePath}${query}`;
+  return `${parts.protocol}://${host}`;
+}
+
+/** The query of a request target as received (`?a=1`), or ''. */
+export function queryOf(originalUrl: string): string {
+  const queryAt = originalUrl.indexOf('?');
+  return queryAt === -1 ? '' : originalUrl.slice(queryAt);
 }
 
 export interface SignedRequest {
   method: WebhookMethod;
-  /** From checkedUrl. */
+  /** checkedBase, the node's route and the query as received. */
   url: string;
   headers: SignatureHeaders;
   /** The form body of a POST ('' for GET). */
@@ -109,8 +110,8 @@ export async function checkWebhook(request: SignedRequest, account: WebhookAccou
   const postParams = request.method === 'POST' ? parseParams(request.body) : {};
   // Without POST parameters Plivo's scheme signs the URL alone, as for GET: a GET's signature must not pass as a POST.
   if (request.method === 'POST' && Object.keys(postParams).length === 0) return { reason: 'no-parameters' };
-  // Nor may a GET's text moved into one parameter's value.
-  if (request.method === 'POST' && query === '' && readsAsGetQuery(postParams)) return { reason: 'get-text' };
+  // Nor may a GET's text split between the query and the body in any other way.
+  if (request.method === 'POST' && readsAsGetText(request.url, postParams)) return { reason: 'get-text' };
   const { candidates, nonce } = request.headers;
   const matched = matchingSignature(account.authToken, request.method, request.url, postParams, nonce, candidates);
   if (matched === undefined) return { reason: 'bad-signature' };

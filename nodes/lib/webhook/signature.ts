@@ -46,19 +46,36 @@ function sortedPostString(params: WebhookParams): string {
     .join('');
 }
 
-/** A plain parameter name, as Plivo's are. */
-const PLAIN_NAME = /^[A-Za-z0-9_.-]+=/;
+/**
+ * Parameters by which Plivo's callbacks name what they are about: every call callback (answer,
+ * ring, hangup, fallback, and the actions of GetDigits, GetInput, Record, Dial, Conference and
+ * Stream) carries CallUUID, an outbound call's carry RequestUUID, a conference's ConferenceUUID,
+ * and the Record API's callback call_uuid and recording_id (Plivo's "Call Status Callbacks",
+ * XML element and "Record a call" pages). A GET Plivo signs therefore always holds one of them
+ * as a `Name=value` piece of its sorted query.
+ */
+export const IDENTIFYING_PARAMETERS = ['CallUUID', 'RequestUUID', 'ConferenceUUID', 'call_uuid', 'request_uuid', 'recording_id'] as const;
+const GET_PIECE = new RegExp(`(?:^|&)(?:${IDENTIFYING_PARAMETERS.join('|')})=`);
 
 /**
- * True when POST parameters run together read as a sorted query of two or more plain
- * `name=value` pairs: the text Plivo signs for a GET to the same URL (its callbacks always carry
- * several parameters). Such a POST (one parameter `CallUUID` holding `=<uuid>&From=...`, say)
- * can only be a GET's signature moved into a body; Plivo's own POSTs never run together so.
+ * What Plivo signs after `scheme://host/path?` for a POST: the URL's own query sorted, a `.`
+ * when there is one, then the POST parameters run together.
  */
-export function readsAsGetQuery(postParams: WebhookParams): boolean {
-  const text = sortedPostString(postParams);
-  if (!text.includes('&') || !text.includes('=')) return false;
-  return text.split('&').every((piece) => PLAIN_NAME.test(piece)) && sortedQuery(parseParams(text)) === text;
+function postSignedTail(query: string, postParams: WebhookParams): string {
+  return `${query}${query ? '.' : ''}${sortedPostString(postParams)}`;
+}
+
+/**
+ * True when what a POST signs reads as what Plivo signs for a GET to the same URL: one of
+ * IDENTIFYING_PARAMETERS as `Name=` at the start or after an `&`. A GET's signed text always
+ * reads so; a POST's never does by itself, since it runs each name into its value. So a POST
+ * whose text reads so can only carry a GET's signature, however its text was split between
+ * the URL's query and the body, and whatever `+`, `%`, `.` or `&` it holds: the text is read
+ * exactly as signed, never parsed again. (Only a URL whose own query names one of those
+ * parameters, which Plivo itself then sends, is refused with it.)
+ */
+export function readsAsGetText(url: string, postParams: WebhookParams): boolean {
+  return GET_PIECE.test(postSignedTail(sortedQuery(parseParams(new URL(url).search)), postParams));
 }
 
 /** The text Plivo signs for a request to `url` (scheme, host, path and query) with these POST parameters. */
@@ -68,7 +85,7 @@ export function signedText(method: WebhookMethod, url: string, postParams: Webho
   const query = sortedQuery(parseParams(parsed.search));
   const hasPost = method === 'POST' && Object.keys(postParams).length > 0;
   if (!hasPost) return query ? `${base}?${query}` : base;
-  return `${base}?${query}${query ? '.' : ''}${sortedPostString(postParams)}`;
+  return `${base}?${postSignedTail(query, postParams)}`;
 }
 
 export function signV3(authToken: string, method: WebhookMethod, url: string, postParams: WebhookParams, nonce: string): string {

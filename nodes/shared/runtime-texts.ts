@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import { useTranslator } from './lib/common/messages';
+import { useTranslator } from '../lib/common/messages';
 
-const PACKAGE_NAME = (require(path.join(__dirname, '..', '..', 'package.json')) as { name: string }).name;
+const PACKAGE_NAME = (require(path.join(__dirname, '..', '..', '..', 'package.json')) as { name: string }).name;
 const CATALOG = `${PACKAGE_NAME}/plivo-play:plivo-play.`;
 
 export type RuntimeText = (key: string, params?: Record<string, string | number>) => string;

@@ -6,18 +6,18 @@
  * how to send the request; this module is Node-RED glue only.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { asError, CallEndedError, ConfigError, type EndedBy, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from './lib/common/errors';
-import { text } from './lib/common/messages';
+import { asError, CallEndedError, ConfigError, type EndedBy, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from '../lib/common/errors';
+import { text } from '../lib/common/messages';
 import { runtimeTexts, type RuntimeText } from './runtime-texts';
-import type { PlivoResponse } from './lib/plivo/client';
-import { readField, type TypedValues } from './lib/call/fields';
-import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
-import { currentView, errorView, type StatusView } from './lib/call/status';
-import { typedSettings, type TypedSetting } from './lib/call/typed-source';
-import { StatusThrottle } from './lib/status-throttle';
+import type { PlivoResponse } from '../lib/plivo/client';
+import { readField, type TypedValues } from '../lib/call/fields';
+import { parseScheduling, taskPolicy, type Scheduling } from '../lib/call/scheduling';
+import { currentView, errorView, type StatusView } from '../lib/call/status';
+import { typedSettings, type TypedSetting } from '../lib/call/typed-source';
+import { StatusThrottle } from '../lib/status-throttle';
 import { messageEnd, type MessageEnd } from './message-end';
-import type { PlivoAccount } from './lib/plivo/account';
-import type { PlivoConfigNode } from './plivo-config';
+import type { PlivoAccount } from '../lib/plivo/account';
+import type { PlivoConfigNode } from './deployed-nodes';
 import { readAllTyped } from './typed-read';
 
 

@@ -1,8 +1,8 @@
 /** The account dialog's Verify button: an admin endpoint that checks credentials with Plivo. */
 import type { NodeAPI } from 'node-red';
-import { text } from './lib/common/messages';
-import type { ProxySettings } from './lib/plivo/proxy';
-import { verifyAccount, type StoredAccount } from './lib/plivo/verify-account';
+import { text } from '../lib/common/messages';
+import type { ProxySettings } from '../lib/plivo/proxy';
+import { verifyAccount, type StoredAccount } from '../lib/plivo/verify-account';
 
 /** What the endpoint needs from the account node's module, given to it so the two do not import each other. */
 export interface VerifyLookups {

@@ -5,8 +5,8 @@
  * must never throw out of a promise callback, where it would end the Node-RED process.
  */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { reasonOf } from './lib/common/errors';
-import { text } from './lib/common/messages';
+import { reasonOf } from '../lib/common/errors';
+import { text } from '../lib/common/messages';
 
 type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (error?: Error) => void;

@@ -3,11 +3,12 @@
  * Node-RED's own evaluation, and the URL of the plivo webhook node a URL setting names.
  */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { InputError, reasonOf } from './lib/common/errors';
-import type { TypedValues } from './lib/call/fields';
-import type { TypedSetting } from './lib/call/typed-source';
-import type { WebhookMethod } from './lib/webhook/signature';
-import type { WebhookNode } from './plivo-webhook';
+import { InputError, reasonOf } from '../lib/common/errors';
+import type { TypedValues } from '../lib/call/fields';
+import type { TypedSetting } from '../lib/call/typed-source';
+import { checkedBaseOf } from '../lib/webhook/checked-bases';
+import type { WebhookMethod } from '../lib/webhook/signature';
+import type { WebhookNode } from './deployed-nodes';
 
 /** A deployed plivo webhook node's URL as it checks signatures, the method it takes, and its name for errors. */
 export interface WebhookTarget {
@@ -16,11 +17,10 @@ export interface WebhookTarget {
   name: string;
 }
 
-/** The scheme and Host of the request a message answers (a plivo webhook's msg.req), when it has one. */
-function requestOf(msg: NodeMessageInFlow): { protocol: unknown; host: unknown } | undefined {
+/** The base a plivo webhook's signature checked for the request a message answers, when it has one. */
+function checkedBaseOfMessage(msg: NodeMessageInFlow): string | undefined {
   try {
-    const req = (msg as unknown as { req?: { protocol?: unknown; headers?: { host?: unknown } } }).req;
-    return req ? { protocol: req.protocol, host: req.headers?.host } : undefined;
+    return checkedBaseOf((msg as unknown as { req?: unknown }).req);
   } catch {
     return undefined;
   }
@@ -28,7 +28,8 @@ function requestOf(msg: NodeMessageInFlow): { protocol: unknown; host: unknown }
 
 /**
  * The plivo webhook node a setting names: its Public URL and route, or without a Public URL the
- * scheme and Host of the request the message answers, taken as the webhook takes them.
+ * base a plivo webhook's signature checked for the request the message answers. A Host header
+ * no signature checked (an `http in` node's request) never stands in.
  */
 export function webhookTarget(RED: NodeAPI, setting: TypedSetting, msg: NodeMessageInFlow): WebhookTarget {
   const target = RED.nodes.getNode(setting.value) as WebhookNode | null;
@@ -36,7 +37,7 @@ export function webhookTarget(RED: NodeAPI, setting: TypedSetting, msg: NodeMess
     throw new InputError(setting.field, undefined, 'webhook-node-missing', { where: setting.where });
   }
   const name = target.name || target.id;
-  const url = target.webhookUrl(requestOf(msg));
+  const url = target.webhookUrl(checkedBaseOfMessage(msg));
   if (url === undefined) {
     throw new InputError(setting.field, undefined, 'webhook-node-no-public-url', { where: setting.where, name });
   }
