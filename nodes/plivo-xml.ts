@@ -14,6 +14,7 @@ import { elementsFromValue } from './lib/xml/from-message';
 import { messageEnd, type MessageEnd } from './shared/message-end';
 import { IMMEDIATE_TYPES, readTyped, readTypedNow, webhookTarget } from './shared/typed-read';
 import { runtimeTexts } from './shared/runtime-texts';
+import { answerHeaders } from './shared/answer-headers';
 
 /** One element row of the dialog, as saved. Values are typed inputs: `<value>` and `<value>Type`. */
 interface DialogElement {
@@ -170,9 +171,9 @@ export default function register(RED: NodeAPI): void {
 
     function answer(end: MessageEnd, xml: string): void {
       const refusal = end.output((msg) => {
-        const headers = (msg as unknown as { headers?: unknown }).headers;
+        const headers = answerHeaders((msg as unknown as { headers?: unknown }).headers, 'application/xml');
         msg.payload = xml;
-        (msg as unknown as { headers: Record<string, unknown> }).headers = { ...(isRecord(headers) ? headers : {}), 'content-type': 'application/xml' };
+        (msg as unknown as { headers: Record<string, unknown> }).headers = headers;
       });
       if (refusal) end.error(new InputError('payload', undefined, 'xml.unwritable', { reason: reasonOf(refusal.reason) }));
     }

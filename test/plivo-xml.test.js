@@ -56,6 +56,10 @@ describe('plivo xml node', () => {
     const { output } = await run.send({ payload: { CallUUID: 'x' }, headers: { 'x-kept': 'yes' }, topic: 'answer' });
     assert.equal(output.payload, '<Response><Speak voice="MAN" loop="2">Hello</Speak><Hangup/></Response>');
     assert.deepEqual(output.headers, { 'x-kept': 'yes', 'content-type': 'application/xml' });
+    const stale = await run.send({ payload: {}, headers: { 'x-kept': 'yes', 'Content-Length': '999', 'transfer-encoding': 'chunked', 'Content-Type': 'text/html' } });
+    assert.deepEqual(stale.output.headers, { 'x-kept': 'yes', 'content-type': 'application/xml' }, 'headers about another body go');
+    const upstream = await run.send({ payload: {}, headers: { 'set-cookie': ['crm=1'], 'x-node-red-request-node': 'abc' } });
+    assert.deepEqual(upstream.output.headers, { 'content-type': 'application/xml' }, 'an http request node\'s headers are not the answer\'s');
     assert.equal(output.topic, 'answer');
   });
 

@@ -5,6 +5,7 @@
  * attack and fails without the defence it names, in both.
  */
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const net = require('node:net');
 const { plivoSignature } = require('../sandbox/plivo-sandbox.js');
 const { CALL, PATH, request, form, pushBody, settle } = require('./webhook-support');
@@ -298,6 +299,46 @@ for (const setup of SETUPS) {
       const headers = getHeaders(plivoSignature(ACCOUNT.authToken, 'POST', `${url()}${query}`, params, nonce), nonce);
       assert.equal((await request(port, { path: `${PATH}${query}`, headers, body: new URLSearchParams(pairs).toString() })).status, 200);
       assert.deepEqual((await runtime.state()).received[0].payload.Digits, ['1', '']);
+    });
+
+    describe('a Host header chooses no URL Plivo is sent to', () => {
+      for (const [what, path] of [['plivo xml', '/test/spoof'], ['plivo call (transfer)', '/test/transfer']]) {
+        it(`${what} after an unsigned http in, Host: attacker.example:8443: an error saying to set the Public URL, nothing written or sent`, async () => {
+          const answer = await request(port, { path, headers: { host: 'attacker.example:8443', 'content-type': 'application/json' }, body: '{}' });
+          assert.match(answer.body, /^error: .*"hook", which has no Public URL, and the message answers no request a plivo webhook node checked/);
+          assert.doesNotMatch(answer.body, /attacker/);
+        });
+      }
+
+      it('the scheme and Host a plivo webhook\'s signature checked stand in for the Public URL', async () => {
+        const answer = await request(port, { path: '/plivo/menu', headers: signed(CALL, { signedUrl: `http://127.0.0.1:${port}/plivo/menu` }), body: form(CALL) });
+        assert.equal(answer.status, 200);
+        assert.equal(answer.body, `<Response><Redirect method="POST">http://127.0.0.1:${port}/plivo/answer</Redirect></Response>`);
+        assert.match(answer.type, /^application\/xml/);
+      });
+    });
+
+    it('plivo xml after an http request node answers with its own content type, none of the upstream\'s headers', async () => {
+      const crm = http.createServer((req, res) => {
+        res.setHeader('set-cookie', 'crm_session=s3cr3t; HttpOnly');
+        res.setHeader('x-internal-route', 'crm-db-7');
+        res.setHeader('content-type', 'text/plain');
+        res.write('Your appointment ');
+        res.end('is at 9.');
+      });
+      await new Promise((resolve) => crm.listen(0, '127.0.0.1', resolve));
+      try {
+        const answer = await request(port, { path: '/test/crm', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ crm: `http://127.0.0.1:${crm.address().port}/` }) });
+        assert.equal(answer.status, 200);
+        assert.equal(answer.body, '<Response><Speak>Your appointment is at 9.</Speak></Response>');
+        assert.match(answer.type, /^application\/xml/);
+        assert.equal(answer.headers['set-cookie'], undefined);
+        assert.equal(answer.headers['x-internal-route'], undefined);
+        assert.equal(answer.headers['transfer-encoding'], undefined);
+        assert.equal(answer.headers['content-length'], String(Buffer.byteLength(answer.body)));
+      } finally {
+        crm.close();
+      }
     });
 
     it('signed parameters named __proto__ are a field of msg.payload, never its prototype', async () => {

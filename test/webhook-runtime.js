@@ -33,6 +33,33 @@ function flow() {
       func: "msg.payload = { received: global.get('received') || [], statuses: global.get('statuses') || [] }; global.set('received', []); global.set('statuses', []); return msg;",
     },
     { id: 'state-out', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, x: 500, y: 160, wires: [] },
+    // A URL naming the webhook `hook`, which has no Public URL, written for a signed request (menu) and for unsigned ones (http in).
+    { id: 'menu', type: 'plivo-webhook', z: 'tab', name: 'menu', account: 'plivo-account', url: '/plivo/menu', method: 'post', x: 100, y: 220, wires: [['menu-xml']] },
+    { id: 'spoof-in', type: 'http in', z: 'tab', name: '', url: '/test/spoof', method: 'post', x: 100, y: 260, wires: [['menu-xml']] },
+    {
+      id: 'menu-xml', type: 'plivo-xml', z: 'tab', name: 'menu xml', x: 300, y: 240, wires: [['answer']],
+      elements: [{ element: 'Redirect', text: 'hook', textType: 'plivo-webhook', attributes: [], children: [] }],
+    },
+    { id: 'unreachable', type: 'plivo-config', name: 'nothing listens here', baseUrl: 'http://127.0.0.1:9', retries: '0' },
+    { id: 'transfer-in', type: 'http in', z: 'tab', name: '', url: '/test/transfer', method: 'post', x: 100, y: 300, wires: [['transfer']] },
+    {
+      id: 'transfer', type: 'plivo-call', z: 'tab', name: 'transfer', account: 'unreachable', operation: 'transfer', callUuid: 'b7d0a5c6-43a8-4d2e-9a8e-2f1e6c3b9a10',
+      callUuidType: 'str', legs: 'aleg', aleg_url: 'hook', aleg_urlType: 'plivo-webhook', x: 300, y: 300, wires: [['answer']],
+    },
+    { id: 'caught', type: 'catch', z: 'tab', name: '', scope: ['menu-xml', 'transfer'], uncaught: false, x: 100, y: 340, wires: [['say-error']] },
+    { id: 'say-error', type: 'function', z: 'tab', name: 'say error', func: 'msg.payload = `error: ${msg.error.message}`; msg.headers = {}; return msg;', outputs: 1, x: 300, y: 340, wires: [['answer']] },
+    // An answer built from a CRM's reply: http in -> http request -> plivo xml -> http response.
+    { id: 'crm-in', type: 'http in', z: 'tab', name: '', url: '/test/crm', method: 'post', x: 100, y: 380, wires: [['crm-url']] },
+    { id: 'crm-url', type: 'function', z: 'tab', name: 'crm url', func: 'msg.url = msg.payload.crm; return msg;', outputs: 1, x: 250, y: 380, wires: [['crm']] },
+    {
+      id: 'crm', type: 'http request', z: 'tab', name: 'crm', method: 'GET', ret: 'txt', paytoqs: 'ignore', url: '', tls: '', persist: false, proxy: '',
+      insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 400, y: 380, wires: [['crm-xml']],
+    },
+    {
+      id: 'crm-xml', type: 'plivo-xml', z: 'tab', name: 'crm xml', x: 550, y: 380, wires: [['answer']],
+      elements: [{ element: 'Speak', text: 'payload', textType: 'msg', attributes: [], children: [] }],
+    },
+    { id: 'answer', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, x: 500, y: 260, wires: [] },
   ];
 }
 
