@@ -2,7 +2,7 @@
 import type { NodeAPI } from 'node-red';
 import { registerCallNode, type CallNodeDef } from './shared/call-node';
 import {
-  buildCallOperation, CALL_TYPED_FIELDS, fieldsForOperation, sentAtMostOnce, skippedWhenEnded, type CallOperationRequest, type CallSettings,
+  buildCallOperation, CALL_TYPED_FIELDS, fieldsForOperation, notFoundMeansEnded, sentAtMostOnce, skippedWhenEnded, type CallOperationRequest, type CallSettings,
 } from './lib/call/call-request';
 import { successView } from './lib/call/status';
 
@@ -17,7 +17,7 @@ export default function register(RED: NodeAPI): void {
     subject: (request) => (request.callUuid === undefined ? undefined : {
       callUuid: request.callUuid,
       skippedWhenEnded: skippedWhenEnded(request),
-      notFoundMeansEnded: request.operation !== 'stop-recording',
+      notFoundMeansEnded: notFoundMeansEnded(request),
       endsCall: request.operation === 'hangup',
       atMostOnce: sentAtMostOnce(request.operation),
     }),

@@ -3,6 +3,7 @@ import type { NodeAPI } from 'node-red';
 import { registerCallNode, type CallNodeDef } from './shared/call-node';
 import { buildCallRequest, PLAY_TYPED_FIELDS, type CallRequest, type PlaySettings } from './lib/call/play-request';
 import { successView } from './lib/call/status';
+import { aLegOnly } from './lib/call/fields';
 
 type PlivoPlayDef = CallNodeDef & PlaySettings;
 
@@ -16,7 +17,7 @@ export default function register(RED: NodeAPI): void {
     subject: (request) => ({
       callUuid: request.callUuid,
       skippedWhenEnded: true,
-      notFoundMeansEnded: request.action === 'play',
+      notFoundMeansEnded: request.action === 'play' && aLegOnly(request.body.legs),
       endsCall: false,
       atMostOnce: false,
     }),

@@ -3,6 +3,7 @@ import type { NodeAPI } from 'node-red';
 import { registerCallNode, type CallNodeDef } from './shared/call-node';
 import { buildSpeakRequest, SPEAK_TYPED_FIELDS, type SpeakRequest, type SpeakSettings } from './lib/call/speak-request';
 import { successView } from './lib/call/status';
+import { aLegOnly } from './lib/call/fields';
 
 type PlivoSpeakDef = CallNodeDef & SpeakSettings;
 
@@ -16,7 +17,7 @@ export default function register(RED: NodeAPI): void {
     subject: (request) => ({
       callUuid: request.callUuid,
       skippedWhenEnded: true,
-      notFoundMeansEnded: request.action === 'speak',
+      notFoundMeansEnded: request.action === 'speak' && aLegOnly(request.body.legs),
       endsCall: false,
       atMostOnce: false,
     }),

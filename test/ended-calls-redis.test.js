@@ -102,6 +102,10 @@ describe('ended calls shared through Redis', function () {
     await redis.start();
     await waitFor(() => b.ended.get(CALL_A, Date.now()) !== undefined && b.ended.get(CALL_B, Date.now()) !== undefined, 'B to learn both', 15_000);
     assert.equal(b.ended.get(CALL_A, Date.now()).by, 'hang-up');
-    assert.ok(logsA.some((line) => /2 call\(s\) that ended while it was unreachable are shared now/.test(line)), logsA.join('\n'));
+    const backs = () => logsA.filter((line) => line.startsWith('info') && /is back: /.test(line));
+    await waitFor(() => backs().length > 0, 'the return to be told');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(backs().map((line) => line.replace(/^.*is back: /, '')),
+      ['2 call(s) that ended while it was unreachable are shared now'], 'the return is told once');
   });
 });

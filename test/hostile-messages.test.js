@@ -138,6 +138,65 @@ describe('hostile messages cannot take Node-RED down or disturb the next one', (
     assert.equal(sandbox.requests.length, 0);
   });
 
+  /** A Proxy whose every trap throws: an Error, or (`itself`) the Proxy, which nothing can even print. */
+  function poisoned(itself) {
+    let proxy;
+    const trap = () => { throw itself ? proxy : new Error('poisoned'); };
+    const traps = ['get', 'set', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'setPrototypeOf', 'defineProperty',
+      'deleteProperty', 'isExtensible', 'preventExtensions', 'apply', 'construct'];
+    proxy = new Proxy(function poison() {}, Object.fromEntries(traps.map((name) => [name, trap])));
+    return proxy;
+  }
+  /** An object whose `message` getter throws the object again. */
+  function unreadableError() {
+    const thrown = { get message() { throw thrown; } };
+    return thrown;
+  }
+
+  /** The error the node `play` logged or sent to Catch for the last message; either way exactly one. */
+  async function endedAsError(run, before) {
+    const logged = () => helper.log().args.filter(([entry]) => entry.level === 20 && entry.id === 'play').length;
+    const deadline = Date.now() + 5000;
+    while (run.all.length === 0 && logged() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(run.all.length + logged() - before, 1, 'ended exactly once');
+    assert.equal(run.outputs.length, 0);
+  }
+  const errorsLogged = () => helper.log().args.filter(([entry]) => entry.level === 20 && entry.id === 'play').length;
+
+  const poisonedNodes = {
+    'plivo play': ['plivo-play', {}],
+    'plivo play with a typed call UUID': ['plivo-play', { callUuid: 'payload.call', callUuidType: 'msg', urls: URL_A }],
+    'plivo call': ['plivo-call', { operation: 'hangup' }],
+    'plivo call with a typed call UUID': ['plivo-call', { operation: 'hangup', callUuid: 'payload.call', callUuidType: 'msg' }],
+    'plivo xml': ['plivo-xml', { elements: [{ element: 'Speak', text: 'payload.text', textType: 'msg', attributes: [], children: [] }] }],
+    'plivo xml with more elements': ['plivo-xml', { elements: [], more: 'payload', moreType: 'msg' }],
+  };
+  for (const [name, [type, props]] of Object.entries(poisonedNodes)) {
+    for (const itself of [false, true]) {
+      it(`${name}: a msg.payload Proxy whose every trap throws ${itself ? 'the Proxy' : 'an Error'} ends once, logged or at Catch`, async () => {
+        const run = await loadPlayFlow(sandbox.url, props, { type });
+        const before = errorsLogged();
+        run.node.receive({ _msgid: msgid(), payload: poisoned(itself) });
+        await endedAsError(run, before);
+        assert.equal(sandbox.requests.length, 0);
+      });
+    }
+  }
+
+  it('plivo call, typed call UUID: a getter that throws an object whose message getter throws ends the message once as an error', async () => {
+    const run = await loadPlayFlow(sandbox.url, { operation: 'hangup', callUuid: 'payload.call', callUuidType: 'msg' }, { type: 'plivo-call' });
+    const payload = {};
+    Object.defineProperty(payload, 'call', { enumerable: false, get: () => { throw unreadableError(); } });
+    const before = errorsLogged();
+    run.node.receive({ _msgid: msgid(), payload });
+    await endedAsError(run, before);
+    assert.equal(sandbox.requests.length, 0);
+    const uuid = sandbox.addCall();
+    const { output } = await run.send({ payload: { call: uuid } });
+    assert.equal(output.statusCode, 204, 'the next message is served');
+  });
+
   it('a message that cannot even be copied for Catch (two wires, a throwing getter): one logged error naming the node', async () => {
     const run = await loadPlayFlow(sandbox.url, { wires: [['out', 'nowhere']] });
     const msg = { _msgid: msgid(), payload: { call_uuid: callUuid, urls: URL_A } };

@@ -35,6 +35,20 @@ describe('buildCallRequest', () => {
       assert.deepEqual(request.body, { urls: `${URL_A},${URL_B}`, length: 10, legs: 'both', loop: true, mix: false });
     });
 
+    it('sends each URL as parsed, so Plivo fetches the host the check saw; refuses user info without showing it', () => {
+      assert.equal(build({ call_uuid: UUID, urls: 'http:/evil.example/a.mp3' }).request.body.urls, 'http://evil.example/a.mp3');
+      assert.equal(build({ call_uuid: UUID, urls: 'https://evil.example\\@good.example/a.mp3' }).request.body.urls, 'https://evil.example/@good.example/a.mp3');
+      assert.equal(build({ call_uuid: UUID, urls: 'https://media.example.com' }).request.body.urls, 'https://media.example.com', 'a bare origin as written');
+      for (const url of ['https://user:pw@evil.example/x.mp3', 'https://user@evil.example/x.mp3', 'https://:pw@evil.example/x.mp3']) {
+        assert.throws(() => build({ call_uuid: UUID, urls: [URL_A, url] }), (error) => {
+          assert.ok(error instanceof InputError);
+          assert.match(error.message, /msg\.payload\.urls\[2\] holds a user name or password/);
+          assert.doesNotMatch(error.message, /pw|user@/);
+          return true;
+        });
+      }
+    });
+
     it('accepts the string forms of Plivo\'s Postman sample', () => {
       const { request } = build({ call_uuid: UUID, urls: URL_A, length: '10', legs: 'aleg', loop: 'false', mix: 'true' });
       assert.deepEqual(request.body, { urls: URL_A, length: 10, legs: 'aleg', loop: false, mix: true });

@@ -317,6 +317,64 @@ describe('plivo call node, against the sandbox', function () {
       assert.equal(sent().filter((r) => r.path.includes(staying) && r.status === 202).length, 4, 'the live call got every play');
     });
 
+    it('only Plivo\'s own 404 for the call itself ends it: not an empty 404, not live details, not digits to the B leg', async () => {
+      const uuid = sandbox.addCall();
+      const run = await load({ operation: 'msg' });
+      sandbox.fail({ status: 404, body: '' });
+      const empty = await run.send({ payload: { operation: 'send-digits', call_uuid: uuid, digits: '1' } });
+      assert.equal(empty.error.statusCode, 404, 'an empty 404 (a proxy, a wrong path) ...');
+      sandbox.fail({ status: 404, body: { api_id: 'a1', error: 'not found' } });
+      const bleg = await run.send({ payload: { operation: 'send-digits', call_uuid: uuid, digits: '1', leg: 'bleg' } });
+      assert.equal(bleg.error.statusCode, 404, 'Plivo\'s 404 for digits to a B leg ...');
+      sandbox.fail({ status: 404, body: { api_id: 'a2', error: 'not found' } });
+      const details = await run.send({ payload: { operation: 'live-details', call_uuid: uuid } });
+      assert.equal(details.error.statusCode, 404, 'Plivo\'s 404 for live details ...');
+      const { output } = await run.send({ payload: { operation: 'send-digits', call_uuid: uuid, digits: '2' } });
+      assert.equal(output.statusCode, 202, '... none of them ended the call');
+      sandbox.fail({ status: 404, body: { api_id: 'a3', error: 'not found' } });
+      const own = await run.send({ payload: { operation: 'send-digits', call_uuid: uuid, digits: '3', leg: 'aleg' } });
+      assert.equal(own.error.statusCode, 404);
+      const after = await run.send({ payload: { operation: 'hangup', call_uuid: uuid } });
+      assert.ok(isCallEnded(after.error), 'Plivo\'s own 404 for digits to the call itself did');
+      assert.equal(sent().length, 5);
+    });
+
+    it('a 404 from an account node with the same Auth ID and another base URL says nothing about this one\'s calls', async () => {
+      const other = await startSandbox({ ...sandbox.account });
+      try {
+        const uuid = sandbox.addCall();
+        await helper.unload();
+        const flow = [
+          { id: 'tab', type: 'tab', label: 'test' },
+          { id: 'cfg', type: 'plivo-config', name: 'account', baseUrl: sandbox.url },
+          { id: 'wrong', type: 'plivo-config', name: 'same Auth ID, another base URL', baseUrl: other.url },
+          { id: 'call', type: 'plivo-call', z: 'tab', x: 300, y: 100, account: 'cfg', operation: 'send-digits', digits: '1', wires: [['out']] },
+          { id: 'stray', type: 'plivo-call', z: 'tab', x: 300, y: 200, account: 'wrong', operation: 'send-digits', digits: '1', wires: [['out']] },
+          { id: 'out', type: 'helper', z: 'tab', x: 500, y: 100, wires: [] },
+          { id: 'catcher', type: 'catch', z: 'tab', x: 300, y: 300, scope: null, uncaught: false, wires: [['caught']] },
+          { id: 'caught', type: 'helper', z: 'tab', x: 500, y: 300, wires: [] },
+        ];
+        await helper.load([configNode, callNode], flow, credentialsFor(sandbox, 'cfg', 'wrong'));
+        const stray = new Outcomes(helper.getNode('stray'), helper.getNode('out'), helper.getNode('caught'));
+        const strayAnswer = await stray.send({ payload: { call_uuid: uuid } });
+        assert.equal(strayAnswer.error.statusCode, 404, 'the other base URL knows no such call');
+        const run = new Outcomes(helper.getNode('call'), helper.getNode('out'), helper.getNode('caught'));
+        const { output } = await run.send({ payload: { call_uuid: uuid } });
+        assert.equal(output.statusCode, 202, 'this account\'s call was not taken for ended');
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('a call UUID in capitals is the same call: after a hang-up in lower case, a request in capitals ends unsent', async () => {
+      const uuid = sandbox.addCall();
+      const run = await load({ operation: 'msg' });
+      await run.send({ payload: { operation: 'hangup', call_uuid: uuid } });
+      const { error } = await run.send({ payload: { operation: 'send-digits', call_uuid: uuid.toUpperCase(), digits: '1' } });
+      assert.ok(isCallEnded(error));
+      assert.equal(sent().length, 1);
+    });
+
     it('turned off on the account, requests for an ended call are sent', async () => {
       const uuid = sandbox.addCall();
       sandbox.hangUp(uuid);

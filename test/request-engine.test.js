@@ -458,14 +458,14 @@ describe('one engine per Auth ID', () => {
   it('is shared by users of the same Auth ID, with the strictest limits', () => {
     const a = {};
     const b = {};
-    const engineA = acquireEngine('MASHARED', a, { ...LIMITS, rateLimit: 300, concurrency: 10 }, undefined, noLog);
-    const engineB = acquireEngine('MASHARED', b, { ...LIMITS, rateLimit: 100, concurrency: 20 }, undefined, noLog);
+    const engineA = acquireEngine('MASHARED', 'https://api.plivo.com', a, { ...LIMITS, rateLimit: 300, concurrency: 10 }, undefined, noLog);
+    const engineB = acquireEngine('MASHARED', 'https://api.plivo.com', b, { ...LIMITS, rateLimit: 100, concurrency: 20 }, undefined, noLog);
     assert.equal(engineA, engineB);
     assert.equal(engineA.snapshot(a).limit, 100, 'the strictest limit');
-    assert.notEqual(acquireEngine('MAOTHER', a, LIMITS, undefined, noLog), engineA);
+    assert.notEqual(acquireEngine('MAOTHER', 'https://api.plivo.com', a, LIMITS, undefined, noLog), engineA);
     releaseAccount('MASHARED', a, noLog);
     releaseAccount('MASHARED', b, noLog);
-    assert.equal(acquireEngine('MASHARED', a, LIMITS, undefined, noLog), engineA, 'kept across a redeploy, with its history');
+    assert.equal(acquireEngine('MASHARED', 'https://api.plivo.com', a, LIMITS, undefined, noLog), engineA, 'kept across a redeploy, with its history');
     releaseAccount('MASHARED', a, noLog);
     releaseAccount('MAOTHER', a, noLog);
   });

@@ -1,10 +1,12 @@
 'use strict';
-/** Shared test plumbing: the built nodes, a flow around one call node (plivo play or speak), outcome capture. */
+/** Shared test plumbing: the built nodes, a flow around one node (plivo play, speak, call or xml), outcome capture. */
 const http = require('node:http');
 const helper = require('node-red-node-test-helper');
 const playNode = require('../dist/nodes/plivo-play.js').default;
 const speakNode = require('../dist/nodes/plivo-speak.js').default;
 const configNode = require('../dist/nodes/plivo-config.js').default;
+const callNode = require('../dist/nodes/plivo-call.js').default;
+const xmlNode = require('../dist/nodes/plivo-xml.js').default;
 const { name: PACKAGE_NAME } = require('../package.json');
 
 const { nodeRedPackage } = require('../scripts/dev-runtime.js');
@@ -49,7 +51,7 @@ function playFlow(sandboxUrl, playProps = {}, configProps = {}, type = 'plivo-pl
 
 async function loadPlayFlow(sandboxUrl, playProps, { configProps, credentials, type } = {}) {
   const creds = credentials === undefined ? { cfg: { authId: AUTH_ID, authToken: AUTH_TOKEN } } : credentials;
-  await helper.load([configNode, playNode, speakNode], playFlow(sandboxUrl, playProps, configProps, type), creds);
+  await helper.load([configNode, playNode, speakNode, callNode, xmlNode], playFlow(sandboxUrl, playProps, configProps, type), creds);
   return new Outcomes(helper.getNode('play'), helper.getNode('out'), helper.getNode('caught'));
 }
 

@@ -9,12 +9,13 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { asError, CallEndedError, ConfigError, type EndedBy, ExpiredError, InputError, NotSentError, OutcomeError, PlivoApiError, reasonOf } from '../lib/common/errors';
 import { text } from '../lib/common/messages';
 import { runtimeTexts, type RuntimeText } from './runtime-texts';
-import type { PlivoResponse } from '../lib/plivo/client';
+import { isPlivoErrorAnswer, type PlivoResponse } from '../lib/plivo/client';
 import { readField, type TypedValues } from '../lib/call/fields';
 import { parseScheduling, taskPolicy, type Scheduling } from '../lib/call/scheduling';
 import { currentView, errorView, type StatusView } from '../lib/call/status';
 import { typedSettings, type TypedSetting } from '../lib/call/typed-source';
 import { StatusThrottle } from '../lib/status-throttle';
+import type { TaskPolicy } from '../lib/limit/engine-types';
 import { messageEnd, type MessageEnd } from './message-end';
 import type { PlivoAccount } from '../lib/plivo/account';
 import type { PlivoConfigNode } from './deployed-nodes';
@@ -112,42 +113,35 @@ export function registerCallNode<Def extends CallNodeDef, Request>(RED: NodeAPI,
   RED.nodes.registerType(type, CallNode);
 }
 
-/** Makes `node` a call node: its input, status and close. */
-function runCallNode<Def extends CallNodeDef, Request>(
-  RED: NodeAPI, node: Node, texts: CallNodeTexts, def: Def, requests: CallNodeRequests<Def, Request>,
-): void {
-  const errorOutput = def.errorOutput === true;
-  const typed = typedSettings(def as unknown as Record<string, unknown>, requests.typedFields);
-  const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
-  let account: PlivoAccount | undefined;
+/** The account a call node's setting names, if it is usable. */
+function accountOf(configNode: PlivoConfigNode | null): PlivoAccount | undefined {
   try {
-    account = configNode?.account();
+    return configNode?.account();
   } catch {
-    account = undefined;
+    return undefined;
   }
+}
 
-  let scheduling: Scheduling | undefined;
-  let schedulingError: InputError | undefined;
-  try {
-    scheduling = parseScheduling(def.priority, def.maxWait);
-  } catch (error) {
-    schedulingError = error as InputError;
-  }
-  /** Messages that waited longer than their maximum wait, since the node started. */
+/** A call node's status: the engine's work for it first, then its last outcome, with its expired and skipped messages counted. */
+interface CallNodeStatus {
+  /** A message ended with this error: counted, and shown. */
+  failed(error: Error): void;
+  /** A message was answered: `view` shows. */
+  succeeded(view: StatusView): void;
+  stop(): void;
+}
+
+function callNodeStatus(node: Node, texts: CallNodeTexts, account: PlivoAccount | undefined, initial: StatusView | undefined, priority: Scheduling['priority'] | undefined): CallNodeStatus {
+  let lastOutcome = initial;
+  /** Messages that waited longer than their maximum wait, and messages not sent because their call had ended, since the node started. */
   let expired = 0;
-  /** Messages not sent because their call had ended, since the node started. */
   let skipped = 0;
-
-  let lastOutcome: StatusView | undefined;
-  if (!configNode) lastOutcome = { fill: 'red', shape: 'ring', key: 'no-account' };
-  else if (!account) lastOutcome = { fill: 'red', shape: 'ring', key: 'account-error' };
-  else if (schedulingError) lastOutcome = errorView(schedulingError);
   // Throttled, so a burst does not flood the editor (or cost a translation per message).
-  const status = new StatusThrottle(showStatus);
+  const status = new StatusThrottle(show);
 
-  function showStatus(): void {
+  function show(): void {
     const snapshot = account?.engine.snapshot(node);
-    const view = snapshot ? currentView(snapshot, lastOutcome, scheduling?.priority) : lastOutcome;
+    const view = snapshot ? currentView(snapshot, lastOutcome, priority) : lastOutcome;
     if (view === undefined) {
       node.status({});
       return;
@@ -161,7 +155,7 @@ function runCallNode<Def extends CallNodeDef, Request>(
   }
 
   /** An outcome shows at once when nothing else waits; in a burst it waits its turn. */
-  function settleStatus(view: StatusView): void {
+  function settle(view: StatusView): void {
     lastOutcome = view;
     const snapshot = account?.engine.snapshot(node);
     if (snapshot && snapshot.queued + snapshot.inFlight > 0) status.request();
@@ -170,13 +164,54 @@ function runCallNode<Def extends CallNodeDef, Request>(
 
   status.now();
   const unsubscribe = account?.engine.subscribe(() => status.request());
+  return {
+    failed(error) {
+      if (error instanceof ExpiredError) expired += 1;
+      if (error instanceof CallEndedError) skipped += 1;
+      settle(errorView(error));
+    },
+    succeeded: settle,
+    stop() {
+      status.stop();
+      unsubscribe?.();
+    },
+  };
+}
+
+/** A message's request, ready for the account's engine. */
+interface Prepared<Request> {
+  request: Request;
+  account: PlivoAccount;
+  policy: TaskPolicy;
+  /** Message fields the node's settings shadowed, for one warning. */
+  ignored: string[];
+}
+
+/** Makes `node` a call node: its input, status and close. */
+function runCallNode<Def extends CallNodeDef, Request>(
+  RED: NodeAPI, node: Node, texts: CallNodeTexts, def: Def, requests: CallNodeRequests<Def, Request>,
+): void {
+  const errorOutput = def.errorOutput === true;
+  const typed = typedSettings(def as unknown as Record<string, unknown>, requests.typedFields);
+  const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
+  const account = accountOf(configNode);
+
+  let scheduling: Scheduling | undefined;
+  let schedulingError: InputError | undefined;
+  try {
+    scheduling = parseScheduling(def.priority, def.maxWait);
+  } catch (error) {
+    schedulingError = error as InputError;
+  }
+  const initial: StatusView | undefined = !configNode ? { fill: 'red', shape: 'ring', key: 'no-account' }
+    : !account ? { fill: 'red', shape: 'ring', key: 'account-error' }
+      : schedulingError ? errorView(schedulingError) : undefined;
+  const status = callNodeStatus(node, texts, account, initial, scheduling?.priority);
 
   /** Ends a message as an error once (see message-end.ts), counting it in the status. */
   function fail(end: MessageEnd, error: Error): void {
     const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
-    if (error instanceof ExpiredError) expired += 1;
-    if (error instanceof CallEndedError) skipped += 1;
-    settleStatus(errorView(error));
+    status.failed(error);
     end.error(error, statusCode);
   }
 
@@ -186,40 +221,29 @@ function runCallNode<Def extends CallNodeDef, Request>(
       msg.payload = response.body;
       msg.statusCode = response.statusCode;
     });
-    if (refusal === undefined) settleStatus(view);
+    if (refusal === undefined) status.succeeded(view);
     else fail(end, new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(refusal.reason) })));
   }
 
-  function requireAccount(): PlivoAccount {
-    if (!configNode) {
-      throw new ConfigError(text('no-account'));
-    }
-    return configNode.account();
+  /** Step 1: the message's request, its account and its turn's policy; throws what is wrong with the message or the node. */
+  function prepare(msg: NodeMessageInFlow, values: TypedValues): Prepared<Request> {
+    if (!scheduling) throw schedulingError as InputError;
+    const fields = msg as unknown as Record<string, unknown>;
+    const maxWait = readField(fields, 'maxWait', 'maxWait', 'msg.maxWait');
+    const payload = readField(fields, 'payload', 'payload', 'msg.payload');
+    const built = buildSafely(() => requests.build(def, payload, values));
+    if (!configNode) throw new ConfigError(text('no-account'));
+    const usable = configNode.account();
+    const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined ? [...built.ignoredFields, 'msg.maxWait'] : built.ignoredFields;
+    return { request: built.request, account: usable, policy: taskPolicy(usable.policy.task, scheduling, maxWait), ignored };
   }
 
-  function handle(msg: NodeMessageInFlow, values: TypedValues, end: MessageEnd): void {
-    let built;
-    let usable: PlivoAccount;
-    let policy;
-    let maxWait: unknown;
-    const fields = msg as unknown as Record<string, unknown>;
-    try {
-      if (!scheduling) throw schedulingError as InputError;
-      maxWait = readField(fields, 'maxWait', 'maxWait', 'msg.maxWait');
-      const payload = readField(fields, 'payload', 'payload', 'msg.payload');
-      built = buildSafely(() => requests.build(def, payload, values));
-      usable = requireAccount();
-      policy = taskPolicy(usable.policy.task, scheduling, maxWait);
-    } catch (error) {
-      fail(end, error as Error);
-      return;
-    }
-    const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined
-      ? [...built.ignoredFields, 'msg.maxWait'] : built.ignoredFields;
-    if (ignored.length > 0) {
-      node.warn(texts.text('warn.ignored', { fields: ignored.join(', ') }));
-    }
-    const { request } = built;
+  /**
+   * Step 2: the request goes to the account's engine, unless its call is known to have ended.
+   * What Plivo answers teaches the account: a hang-up ends the call; a 404 does only when it is
+   * Plivo's own error answer and the request's 404 means the call is gone (CallSubject).
+   */
+  function send(end: MessageEnd, { request, account: usable, policy }: Prepared<Request>): void {
     const subject = requests.subject(request);
     const tracked = subject !== undefined && usable.skipEndedCalls ? subject : undefined;
     const ended = tracked?.skippedWhenEnded ? usable.endedCalls.get(tracked.callUuid, Date.now()) : undefined;
@@ -227,7 +251,7 @@ function runCallNode<Def extends CallNodeDef, Request>(
       fail(end, new CallEndedError(tracked.callUuid, ended));
       return;
     }
-    const key = tracked?.skippedWhenEnded ? tracked.callUuid : undefined;
+    const key = tracked?.skippedWhenEnded ? usable.endedCalls.keyOf(tracked.callUuid) : undefined;
     const sendPolicy = subject?.atMostOnce ? { ...policy, atMostOnce: true } : policy;
     // A message ends once (message-end.ts), so one catch serves the request's failure and anything after it.
     usable.engine.submit(node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
@@ -236,15 +260,25 @@ function runCallNode<Def extends CallNodeDef, Request>(
         succeed(end, response, requests.succeeded(request));
       })
       .catch((error: unknown) => {
-        if (tracked?.notFoundMeansEnded && error instanceof PlivoApiError && error.statusCode === 404) {
+        if (tracked?.notFoundMeansEnded && error instanceof PlivoApiError && error.statusCode === 404 && isPlivoErrorAnswer(error.body)) {
           learnEnded(usable, tracked.callUuid, 'not-found');
         }
         fail(end, asError(error));
       });
   }
 
-  /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
-  let reading: Promise<void> = Promise.resolve();
+  /** A message, its typed settings read: prepared, warned about what its settings shadowed, and sent; or ended as an error. */
+  function handle(msg: NodeMessageInFlow, values: TypedValues, end: MessageEnd): void {
+    let prepared: Prepared<Request>;
+    try {
+      prepared = prepare(msg, values);
+    } catch (error) {
+      fail(end, asError(error));
+      return;
+    }
+    if (prepared.ignored.length > 0) node.warn(texts.text('warn.ignored', { fields: prepared.ignored.join(', ') }));
+    send(end, prepared);
+  }
 
   /** The typed settings this message's request uses. */
   function typedFor(msg: NodeMessageInFlow): TypedSetting[] {
@@ -258,6 +292,9 @@ function runCallNode<Def extends CallNodeDef, Request>(
     }
     return fields === undefined ? typed : typed.filter((setting) => fields.includes(setting.field));
   }
+
+  /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
+  let reading: Promise<void> = Promise.resolve();
 
   node.on('input', (msg, send, done) => {
     const end = messageEnd(RED, node, errorOutput, msg, send, done);
@@ -275,7 +312,6 @@ function runCallNode<Def extends CallNodeDef, Request>(
 
   node.on('close', (_removed: boolean, done: () => void) => {
     status.stop();
-    unsubscribe?.();
     if (!account) {
       done();
       return;

@@ -12,7 +12,7 @@
 import { InputError } from '../common/errors';
 import { parseLength, parseUrl } from './play-request';
 import {
-  choiceParser, isRecord, label, pick, pickCallUuid, settingText, type Source, type TypedValues,
+  aLegOnly, choiceParser, isRecord, label, pick, pickCallUuid, settingText, type Source, type TypedValues,
 } from './fields';
 
 export const CALL_OPERATIONS = ['hangup', 'transfer', 'send-digits', 'record', 'stop-recording', 'live-details', 'live-calls'] as const;
@@ -218,6 +218,27 @@ export function buildCallOperation(settings: CallSettings, payload: unknown, typ
       request = { operation, method: 'GET', path: 'Call/', query: { ...parameters as Record<string, string>, status: 'live' } };
   }
   return { request, ignoredFields };
+}
+
+/**
+ * Whether Plivo's 404 for the request means the call has ended: for a hang-up, a transfer, a
+ * recording started and digits sent to the call itself (the A leg). Not for a stop (there may
+ * be nothing to stop), nor for live details, whose 404 says only that the call is not live now
+ * (Plivo's "Retrieve a live call" page), nor for anything sent to a B leg.
+ */
+export function notFoundMeansEnded(request: CallOperationRequest): boolean {
+  const body: { legs?: unknown; leg?: unknown } = request.body ?? {};
+  switch (request.operation) {
+    case 'hangup':
+    case 'record':
+      return true;
+    case 'transfer':
+      return aLegOnly(body.legs);
+    case 'send-digits':
+      return aLegOnly(body.leg);
+    default:
+      return false;
+  }
 }
 
 /** Whether a request may be sent for a call that has ended: only asking about it may. */

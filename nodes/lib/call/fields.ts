@@ -147,6 +147,15 @@ export function pickCallUuid(setting: string, payload: Record<string, unknown>, 
   return parseCallUuid(callUuid?.value, callUuid?.source ?? fromMessage('call_uuid'));
 }
 
+/**
+ * Whether a request sent to these legs is about the call itself (the A leg, Plivo's default):
+ * only then does Plivo's 404 mean the call has ended (Plivo's "Errors" page: 404, the call is
+ * no longer in progress). Sent to a B leg, a 404 may mean only that the call has none.
+ */
+export function aLegOnly(legs: unknown): boolean {
+  return legs === undefined || legs === 'aleg';
+}
+
 /** What a Play and a Speak both carry besides their own fields: Plivo's legs, loop and mix. */
 export interface CallOptions {
   legs?: Legs;

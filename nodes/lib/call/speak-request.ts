@@ -6,6 +6,7 @@
  * arrives already read. A string msg.payload is the text when the node's Text is blank.
  */
 import { InputError } from '../common/errors';
+import { codePointsUpTo, longerThan } from '../common/text-length';
 import {
   choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickCallOptions, pickCallUuid, settingText,
   type CallOptions, type Source, type TypedValues,
@@ -57,6 +58,9 @@ const parseVoice = choiceParser(VOICES, 'voice-invalid');
  */
 export const MAX_TEXT_CHARACTERS = 3_000;
 
+/** Text longer than this (code units) is said to be at least half as many characters long, not counted. */
+const COUNTED_UP_TO = 100_000;
+
 /** Text as given (numbers too: "4711"), trimmed, at most MAX_TEXT_CHARACTERS. */
 function parseText(value: unknown, source: Source): string {
   if (isAbsent(value)) throw new InputError(source.field, undefined, 'text-missing');
@@ -65,10 +69,12 @@ function parseText(value: unknown, source: Source): string {
   }
   const text = String(value).trim();
   if (text === '') throw new InputError(source.field, value, 'text-empty', { where: label(source) });
-  // Characters as Plivo counts them (code points), counted only when the code units could be too many.
-  const count = text.length > MAX_TEXT_CHARACTERS ? [...text].length : text.length;
-  if (count > MAX_TEXT_CHARACTERS) {
-    throw new InputError(source.field, undefined, 'text-too-long', { where: label(source), count, max: MAX_TEXT_CHARACTERS });
+  // Characters as Plivo counts them (code points), counted exactly only while that is cheap.
+  if (longerThan(text, MAX_TEXT_CHARACTERS)) {
+    const count = codePointsUpTo(text, COUNTED_UP_TO);
+    throw count === undefined
+      ? new InputError(source.field, undefined, 'text-far-too-long', { where: label(source), min: Math.ceil(text.length / 2), max: MAX_TEXT_CHARACTERS })
+      : new InputError(source.field, undefined, 'text-too-long', { where: label(source), count, max: MAX_TEXT_CHARACTERS });
   }
   return text;
 }

@@ -3,23 +3,44 @@
  * Node-RED shows `err.toString()` ("<name>: <message>"), so names and messages are written
  * for people, in the catalog (messages.ts).
  */
+import { types } from 'node:util';
 import { text, type Params } from './messages';
 
 const MAX_SHOWN = 80;
 
-/** A short, safe rendering of a value the user sent, for error messages. */
+/** Values looked at, at most, to show one: a huge or deep payload costs no more than a small one. */
+const MAX_VISITED = 40;
+
+/**
+ * A short, safe rendering of a value the user sent, for error messages: JSON of its first few
+ * parts, at most MAX_SHOWN characters. Never throws, whatever the value (a Proxy, a throwing
+ * getter or toJSON), and never reads more than MAX_VISITED of its parts.
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
-  if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
-  let text: string;
+  if (typeof value === 'string') return cut(JSON.stringify(value.length > MAX_SHOWN ? value.slice(0, MAX_SHOWN) : value), value.length > MAX_SHOWN);
+  let text: string | undefined;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
+    let visited = 0;
+    text = JSON.stringify(value, (_key, part: unknown) => {
+      visited += 1;
+      if (visited > MAX_VISITED) return undefined;
+      if (typeof part === 'string' && part.length > MAX_SHOWN) return part.slice(0, MAX_SHOWN);
+      if (Array.isArray(part) && part.length > MAX_VISITED) return part.slice(0, MAX_VISITED);
+      return part;
+    }) ?? textOrUndefined(value);
   } catch {
-    text = Object.prototype.toString.call(value);
+    text = undefined;
   }
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
+  return cut(text ?? reasonOf(value), false);
+}
+
+/** `text` cut to MAX_SHOWN characters, with `...` where something was left out. */
+function cut(text: string, shortened: boolean): string {
+  return text.length > MAX_SHOWN || shortened ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
 
 /** `value` as text, or undefined when it cannot be turned into text (a null-prototype object, a throwing toString). */
@@ -31,15 +52,38 @@ export function textOrUndefined(value: unknown): string | undefined {
   }
 }
 
-/** The reason an error gives, whatever was thrown. */
+/**
+ * The reason an error gives, whatever was thrown; never throws itself. A message getter, a
+ * toString or a Proxy's trap that throws (even what it was asked about) leaves the value's kind.
+ */
 export function reasonOf(error: unknown): string {
-  const message = (error as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string' ? message : textOrUndefined(error) ?? Object.prototype.toString.call(error);
+  try {
+    const message = (error as { message?: unknown } | undefined)?.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // No message to be had: the value's own text, or its kind.
+  }
+  const own = textOrUndefined(error);
+  if (own !== undefined) return own;
+  try {
+    return Object.prototype.toString.call(error);
+  } catch {
+    return `an unreadable ${typeof error}`;
+  }
 }
 
-/** What was thrown, as an Error (JSONata and promise rejections may throw anything). */
+/**
+ * What was thrown, as an Error that can be read and printed (JSONata and promise rejections may
+ * throw anything); never throws itself. A Proxy, or an Error whose message or name cannot be
+ * read, becomes a plain Error with what reasonOf could make of it.
+ */
 export function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(reasonOf(error));
+  try {
+    if (!types.isProxy(error) && error instanceof Error && typeof error.message === 'string' && typeof String(error) === 'string') return error;
+  } catch {
+    // Not an Error that can be handed on as it is.
+  }
+  return new Error(reasonOf(error));
 }
 
 /** `text(key, params)`, then the bad value when there is one: "... (got "abc")". */

@@ -69,6 +69,16 @@ function parseBody(text: string): unknown {
   }
 }
 
+/**
+ * Plivo's own error answer: a JSON object with its `api_id` and an `error` (Plivo's "Errors"
+ * page: `{"api_id": "...", "error": "not found"}`). An empty 404, or a proxy's or another
+ * server's page, is not Plivo saying anything about a call.
+ */
+export function isPlivoErrorAnswer(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    && typeof (body as { api_id?: unknown }).api_id === 'string' && 'error' in body;
+}
+
 /** Plivo's error text from its JSON body; for other bodies the HTTP reason phrase. */
 function errorText(body: unknown, statusMessage: string | undefined): string {
   if (typeof body === 'object' && body !== null && 'error' in body) {

@@ -3,7 +3,7 @@
  * 404 to every request for a call that is over, and each costs a slot of the account's limit.
  * The account learns it from a hangup webhook, from a hang-up it sent, or from Plivo's 404.
  *
- * One memory per Auth ID (plivo/shared-accounts.ts), for 4 hours (a call's longest life), at
+ * One memory per Auth ID and API base URL (plivo/shared-accounts.ts), for 4 hours (a call's longest life), at
  * most LOCAL_CAPACITY calls, the oldest forgotten first. With the account's Redis every
  * instance learns what any one learnt (redis-ended-calls.ts).
  */
@@ -23,24 +23,31 @@ export interface EndedCallsShare {
 export type EndedListener = (callUuid: string, ended: EndedCall) => void;
 
 export class EndedCalls {
-  /** Call UUID to how it ended; insertion order is the order learnt. */
+  /** Call UUID (lower case: Plivo's UUIDs are hex, either case names the same call) to how it ended; insertion order is the order learnt. */
   private readonly calls = new Map<string, EndedCall>();
   private readonly listeners = new Set<EndedListener>();
   private share: EndedCallsShare | undefined;
 
-  constructor(private readonly memoryMs = ENDED_MEMORY_MS, private readonly capacity = LOCAL_CAPACITY) {}
+  /** `scope`: the API base URL whose calls these are (shared-accounts.ts), in the keys of the requests queued for them. */
+  constructor(private readonly memoryMs = ENDED_MEMORY_MS, private readonly capacity = LOCAL_CAPACITY, readonly scope = '') {}
+
+  /** The key a request for `callUuid` is queued under, so that the call's end drops it (RequestEngine.drop). */
+  keyOf(callUuid: string): string {
+    return `${this.scope} ${callUuid.toLowerCase()}`;
+  }
 
   /** How the call ended, if it has within the time remembered. */
   get(callUuid: string, now: number): EndedCall | undefined {
-    const ended = this.calls.get(callUuid);
+    const ended = this.calls.get(callUuid.toLowerCase());
     return ended !== undefined && ended.at + this.memoryMs > now ? ended : undefined;
   }
 
   /**
    * Records that the call ended; the first word on a call stands. Listeners hear of each call
-   * once; `shared` is false for what came from the share itself, so it is not told back.
+   * once, by its lower-case UUID; `shared` is false for what came from the share itself, so it is not told back.
    */
-  end(callUuid: string, ended: EndedCall, now: number, shared = true): void {
+  end(anyCase: string, ended: EndedCall, now: number, shared = true): void {
+    const callUuid = anyCase.toLowerCase();
     if (ended.at + this.memoryMs <= now || this.get(callUuid, now) !== undefined) return;
     for (const [old, { at }] of this.calls) {
       if (at + this.memoryMs > now && this.calls.size < this.capacity) break;

@@ -38,14 +38,15 @@ export class RedisEndedCalls implements EndedCallsShare {
   private catchUpPending = false;
 
   /** `learn` is told each call another instance (or an earlier run) learnt of. */
+  /** `name`: the account's Auth ID, with its API base URL when that is not Plivo's (shared-accounts.ts). */
   constructor(
-    authId: string,
+    name: string,
     private readonly settings: RedisSettings,
     private readonly log: RedisLog,
     private readonly learn: (callUuid: string, ended: EndedCall) => void,
     private readonly memoryMs = ENDED_MEMORY_MS,
   ) {
-    this.key = `plivo-play:ended-calls:${authId}`;
+    this.key = `plivo-play:ended-calls:${name}`;
     this.shown = showRedisUrl(settings.url);
     this.client = connectRedis(settings);
     this.subscriber = connectRedis(settings);
@@ -65,7 +66,7 @@ export class RedisEndedCalls implements EndedCallsShare {
   }
 
   tell(callUuid: string, ended: EndedCall): void {
-    this.write([[callUuid, ended]]).catch((error: Error) => {
+    this.write([[callUuid, ended]]).then(() => this.back(0), (error: Error) => {
       this.keep(callUuid, ended);
       this.fail(error.message);
     });
@@ -87,10 +88,15 @@ export class RedisEndedCalls implements EndedCallsShare {
     const answers = await pipeline.exec();
     const failed = answers?.find(([error]) => error)?.[0];
     if (!answers || failed) throw failed ?? new Error('transaction discarded');
-    if (this.failing && this.unwritten.size === 0) {
-      this.failing = false;
-      this.log('info', `Redis at ${this.shown} is back: ended calls are shared across instances again`);
-    }
+  }
+
+  /** Says once that Redis is back after an outage (whichever write finds it first), with the calls kept meanwhile. */
+  private back(written: number): void {
+    if (!this.failing || (written === 0 && this.unwritten.size > 0)) return;
+    this.failing = false;
+    this.log('info', written > 0
+      ? `Redis at ${this.shown} is back: ${written} call(s) that ended while it was unreachable are shared now`
+      : `Redis at ${this.shown} is back: ended calls are shared across instances again`);
   }
 
   /**
@@ -138,8 +144,7 @@ export class RedisEndedCalls implements EndedCallsShare {
     this.unwritten.clear();
     try {
       for (let i = 0; i < calls.length; i += WRITE_BATCH) await this.write(calls.slice(i, i + WRITE_BATCH));
-      this.log('info', `Redis at ${this.shown} is back: ${calls.length} call(s) that ended while it was unreachable are shared now`);
-      this.failing = false;
+      this.back(calls.length);
     } catch (error) {
       for (const [callUuid, ended] of calls) this.keep(callUuid, ended);
       this.fail((error as Error).message);

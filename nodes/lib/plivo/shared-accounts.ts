@@ -2,7 +2,8 @@
  * What the runtime keeps per Auth ID: Plivo's limit is per account, so every config node with
  * the same Auth ID (and every node using them) shares one RequestEngine; when users disagree,
  * the strictest limits apply. Every webhook node of the account shares one ReplayGuard, and
- * every node one memory of the calls that have ended (EndedCalls).
+ * every node one memory of the calls that have ended (EndedCalls) per API base URL: a 404 from
+ * another base URL (a sandbox, a mistyped one) says nothing about the account's calls at Plivo.
  *
  * Both outlive their last user: after a redeploy the new nodes inherit the recent request
  * history (a redeploy cannot burst past the limit) and the signatures already accepted (a
@@ -15,7 +16,8 @@ import type { EngineLimits } from '../limit/engine-types';
 import { RequestEngine } from '../limit/request-engine';
 import { RedisSeenSignatures, ReplayGuard } from '../webhook/replay-guard';
 import { CallEndedError } from '../common/errors';
-import { EndedCalls } from './ended-calls';
+import { ENDED_MEMORY_MS, EndedCalls, LOCAL_CAPACITY } from './ended-calls';
+import { DEFAULT_BASE_URL } from './account';
 import { RedisEndedCalls } from './redis-ended-calls';
 
 interface User {
@@ -29,9 +31,13 @@ export interface SharedAccount {
   ended: EndedCalls;
 }
 
-interface Shared extends SharedAccount {
+interface Shared {
+  engine: RequestEngine;
+  replay: ReplayGuard;
+  /** API base URL to the memory of that base URL's ended calls. */
+  ended: Map<string, EndedCalls>;
   users: Map<object, User>;
-  redis?: { settings: RedisSettings; window: RedisWindow; seen: RedisSeenSignatures; ended: RedisEndedCalls };
+  redis?: { settings: RedisSettings; window: RedisWindow; seen: RedisSeenSignatures; ended: Map<string, RedisEndedCalls> };
 }
 
 const accounts = new Map<string, Shared>();
@@ -62,26 +68,52 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
   if (users.some((user) => !sameRedis(user.redis as RedisSettings, wanted as RedisSettings))) {
     log('warn', `account nodes with Auth ID ${authId} set different Redis settings; using ${showRedisUrl((wanted as RedisSettings).url)}`);
   }
-  if (shared.redis && wanted && sameRedis(shared.redis.settings, wanted)) return Promise.resolve();
+  if (shared.redis && wanted && sameRedis(shared.redis.settings, wanted)) {
+    shareEnded(authId, shared, log);
+    return Promise.resolve();
+  }
   const old = shared.redis;
-  const closed = old ? Promise.all([old.window.close(), old.seen.close(), old.ended.close()]).then(() => undefined) : Promise.resolve();
-  const { ended } = shared;
+  const closed = old ? Promise.all([old.window.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
+    : Promise.resolve();
   shared.redis = wanted
-    ? {
-      settings: wanted,
-      window: new RedisWindow(authId, wanted, log),
-      seen: new RedisSeenSignatures(authId, wanted, log),
-      ended: new RedisEndedCalls(authId, wanted, log, (callUuid, call) => ended.end(callUuid, call, Date.now(), false)),
-    }
+    ? { settings: wanted, window: new RedisWindow(authId, wanted, log), seen: new RedisSeenSignatures(authId, wanted, log), ended: new Map() }
     : undefined;
   shared.engine.setSharedWindow(shared.redis?.window);
   shared.replay.useRedis(shared.redis?.seen);
-  shared.ended.useShare(shared.redis?.ended);
+  for (const ended of shared.ended.values()) ended.useShare(undefined);
+  shareEnded(authId, shared, log);
   return closed;
+}
+
+/** Each base URL's memory of ended calls shared through the account's Redis, under a name of its own. */
+function shareEnded(authId: string, shared: Shared, log: RedisLog): void {
+  const { redis } = shared;
+  if (!redis) return;
+  for (const [baseUrl, ended] of shared.ended) {
+    if (redis.ended.has(baseUrl)) continue;
+    const name = baseUrl === DEFAULT_BASE_URL ? authId : `${authId}@${baseUrl}`;
+    const share = new RedisEndedCalls(name, redis.settings, log, (callUuid, call) => ended.end(callUuid, call, Date.now(), false));
+    redis.ended.set(baseUrl, share);
+    ended.useShare(share);
+  }
+}
+
+/** The memory of `baseUrl`'s ended calls; the requests queued for a call that ends are never sent. */
+function endedFor(shared: Shared, baseUrl: string): EndedCalls {
+  let ended = shared.ended.get(baseUrl);
+  if (!ended) {
+    const made = new EndedCalls(ENDED_MEMORY_MS, LOCAL_CAPACITY, baseUrl);
+    // Only requests submitted with the call's key (EndedCalls.keyOf) are dropped.
+    made.onEnded((callUuid, call) => shared.engine.drop(made.keyOf(callUuid), () => new CallEndedError(callUuid, call)));
+    shared.ended.set(baseUrl, made);
+    ended = made;
+  }
+  return ended;
 }
 
 export function acquireAccount(
   authId: string,
+  baseUrl: string,
   user: object,
   limits: EngineLimits,
   redis: RedisSettings | undefined,
@@ -89,17 +121,14 @@ export function acquireAccount(
 ): SharedAccount {
   let shared = accounts.get(authId);
   if (!shared) {
-    const engine = new RequestEngine(limits);
-    const ended = new EndedCalls();
-    // Requests queued for a call that has just ended are never sent (only those submitted with the call as their key).
-    ended.onEnded((callUuid, call) => engine.drop(callUuid, () => new CallEndedError(callUuid, call)));
-    shared = { engine, replay: new ReplayGuard(), ended, users: new Map() };
+    shared = { engine: new RequestEngine(limits), replay: new ReplayGuard(), ended: new Map(), users: new Map() };
     accounts.set(authId, shared);
   }
+  const ended = endedFor(shared, baseUrl);
   shared.users.set(user, { limits, redis });
   shared.engine.setLimits(strictest(shared.users.values()) ?? limits);
   void matchRedis(authId, shared, log);
-  return { engine: shared.engine, replay: shared.replay, ended: shared.ended };
+  return { engine: shared.engine, replay: shared.replay, ended };
 }
 
 /** Resolves when the account's Redis connections, if this was their last user, have closed. */

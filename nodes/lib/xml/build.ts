@@ -6,7 +6,8 @@
  */
 import { InputError } from '../common/errors';
 import { text as catalogText } from '../common/messages';
-import { parseUrl } from '../call/play-request';
+import { MAX_URL_CHARACTERS, parseUrl } from '../call/play-request';
+import { longerThan } from '../common/text-length';
 import { MAX_TEXT_CHARACTERS } from '../call/speak-request';
 import { DEFAULT_LANGUAGE, DEFAULT_VOICE, languageCaseOf, speakLanguage } from '../call/speak-languages';
 import { elementSpec, TOP_LEVEL, type AttributeKind, type AttributeSpec, type BodyKind, type ElementSpec } from './elements';
@@ -185,9 +186,11 @@ function isBlank(value: unknown): boolean {
 }
 
 /** A text or number as a string that XML can carry; anything else is an error naming `where`. */
-function asText(value: unknown, field: string, where: Where): string {
+function asText(value: unknown, field: string, where: Where, max?: { length: number; trimmed: boolean }): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') throw new InputError(field, value, 'xml.not-text', { where: where() });
+  // Too long is said before the whole text is scanned: megabytes cost no more than the limit.
+  if (max && longerThan(max.trimmed ? value.trim() : value, max.length)) throw new InputError(field, undefined, 'xml.too-long', { where: where(), max: max.length });
   const bad = NOT_XML.exec(value);
   if (bad) {
     const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
@@ -199,11 +202,6 @@ function asText(value: unknown, field: string, where: Where): string {
 /** A source for parseUrl, naming `where` only if it fails. */
 function urlSource(field: string, where: Where) {
   return { field, node: false, get where() { return where(); } };
-}
-
-/** Code points, counted only when the code units could be too many. */
-function longerThan(text: string, max: number): boolean {
-  return text.length > max && [...text].length > max;
 }
 
 function checkValue(kind: AttributeKind, value: unknown, field: string, where: Where): string {
@@ -221,7 +219,9 @@ function checkValue(kind: AttributeKind, value: unknown, field: string, where: W
     }
     return String(number);
   }
-  const raw = asText(value, field, where);
+  const bound = kind.kind === 'text' && kind.maxLength !== undefined ? { length: kind.maxLength, trimmed: false }
+    : kind.kind === 'url' ? { length: MAX_URL_CHARACTERS, trimmed: true } : undefined;
+  const raw = asText(value, field, where, bound);
   const word = raw.trim();
   switch (kind.kind) {
     case 'url':
@@ -257,7 +257,6 @@ function checkValue(kind: AttributeKind, value: unknown, field: string, where: W
       if (LANGUAGE_TAG.test(word)) return word;
       throw fail('xml.language-tag');
     case 'text':
-      if (kind.maxLength !== undefined && longerThan(raw, kind.maxLength)) throw new InputError(field, undefined, 'xml.too-long', { where: where(), max: kind.maxLength });
       if (kind.pattern && !kind.pattern.test(raw)) throw fail('xml.form');
       return raw;
   }
@@ -265,12 +264,12 @@ function checkValue(kind: AttributeKind, value: unknown, field: string, where: W
 
 /** An element's text: speech as given (not trimmed: it is spoken), URLs and keys trimmed and checked. */
 function checkBody(kind: BodyKind, value: unknown, where: Where): string {
-  const raw = asText(value, 'text', where);
+  const bound = kind === 'speech' ? MAX_TEXT_CHARACTERS : kind === 'audio-url' || kind === 'webhook-url' ? MAX_URL_CHARACTERS : undefined;
+  const raw = asText(value, 'text', where, bound === undefined ? undefined : { length: bound, trimmed: true });
   const word = raw.trim();
   const fail = (key: string) => new InputError('text', value, key, { where: where() });
   switch (kind) {
     case 'speech':
-      if (longerThan(word, MAX_TEXT_CHARACTERS)) throw new InputError('text', undefined, 'xml.too-long', { where: where(), max: MAX_TEXT_CHARACTERS });
       return raw;
     case 'audio-url':
     case 'webhook-url':
