@@ -68,6 +68,18 @@ describe('the layers of nodes/ point one way', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it('nodes/ holds only node entries; the glue they share (nodes/shared) imports no entry', () => {
+    const entries = fs.readdirSync(NODES).filter((name) => name.endsWith('.ts'));
+    const registered = Object.keys(require('../package.json')['node-red'].nodes).map((type) => `${type}.ts`);
+    assert.deepEqual(entries.sort(), registered.sort(), 'every .ts in nodes/ is a node registered in package.json');
+    const wrong = [];
+    for (const [file, imports] of graph) {
+      if (!file.startsWith(path.join(NODES, 'shared') + path.sep)) continue;
+      for (const target of imports) if (path.dirname(target) === NODES) wrong.push(`${show(file)} -> ${show(target)}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   it('no file imports another that imports it back, directly or round a circle', () => {
     const state = new Map();
     const circles = [];
