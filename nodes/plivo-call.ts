@@ -19,8 +19,8 @@ export default function register(RED: NodeAPI): void {
       skippedWhenEnded: skippedWhenEnded(request),
       notFoundMeansEnded: notFoundMeansEnded(request),
       endsCall: request.operation === 'hangup',
-      atMostOnce: sentAtMostOnce(request.operation),
     }),
+    atMostOnce: (request) => sentAtMostOnce(request.operation),
     succeeded: (request) => successView(request.operation),
   });
 }

@@ -19,8 +19,8 @@ export default function register(RED: NodeAPI): void {
       skippedWhenEnded: true,
       notFoundMeansEnded: request.action === 'speak' && aLegOnly(request.body.legs),
       endsCall: false,
-      atMostOnce: false,
     }),
+    atMostOnce: () => false,
     succeeded: (request) => successView(request.action === 'speak' ? 'speaking' : 'speech-stopped'),
   });
 }

@@ -120,8 +120,62 @@ function recordBodyError(body) {
   return undefined;
 }
 
+/** Make a call's parameters (Plivo's "Make an outbound call" page; the Node SDK names the fallback fallback_answer_url). */
+const MAKE_CALL_PARAMETERS = new Set([
+  'from', 'to', 'answer_url', 'answer_method', 'ring_url', 'ring_method', 'hangup_url', 'hangup_method', 'fallback_url',
+  'fallback_answer_url', 'fallback_method', 'caller_name', 'send_digits', 'send_on_preanswer', 'time_limit', 'hangup_on_ring',
+  'ring_timeout', 'machine_detection', 'machine_detection_time', 'machine_detection_url', 'machine_detection_method',
+  'machine_detection_maximum_speech_length', 'machine_detection_initial_silence', 'machine_detection_maximum_words',
+  'machine_detection_initial_greeting', 'machine_detection_silence', 'sip_headers', 'parent_call_uuid', 'error_if_parent_not_found',
+]);
+/** A destination: a number (digits, an optional +) or a SIP URI. */
+const DESTINATION = /^(?:\+?[0-9]{2,20}|sip:[^\s<]+@[^\s<]+)$/;
+const MAX_DESTINATIONS = 1000;
+
+/** Whole milliseconds (or seconds) in [min, max], as a number or its text. */
+function isIntegerIn(value, min, max) {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(number) && number >= min && number <= max;
+}
+
+/**
+ * Plivo-like validation of Make a call; returns the error text or undefined. Ranges from Plivo's
+ * page: caller_name at most 50 characters, machine_detection_time 2,000-10,000 ms,
+ * machine_detection_maximum_speech_length 1,000-6,000 ms, machine_detection_initial_silence
+ * 2,000-10,000 ms, at most 1,000 destinations joined with `<`.
+ */
+function makeCallBodyError(body) {
+  const unknown = unknownParameters(body, MAKE_CALL_PARAMETERS);
+  if (unknown) return unknown;
+  if (typeof body.from !== 'string' || !/^\+?[0-9]{2,20}$/.test(body.from)) return 'from must be a phone number';
+  if (typeof body.to !== 'string' || body.to === '') return 'to parameter is required';
+  const destinations = body.to.split('<');
+  if (!destinations.every((one) => DESTINATION.test(one))) return 'to must be numbers or sip: URIs joined with <';
+  if (new Set(destinations).size > MAX_DESTINATIONS) return `at most ${MAX_DESTINATIONS} destinations`;
+  if (!isHttpUrl(body.answer_url)) return 'answer_url must be an http(s) URL';
+  for (const name of ['ring_url', 'hangup_url', 'fallback_url', 'fallback_answer_url', 'machine_detection_url']) {
+    if (name in body && !isHttpUrl(body[name])) return `invalid ${name}`;
+  }
+  for (const name of ['answer_method', 'ring_method', 'hangup_method', 'fallback_method', 'machine_detection_method']) {
+    if (name in body && !isMethod(body[name])) return `${name} must be GET or POST`;
+  }
+  if ('caller_name' in body && (typeof body.caller_name !== 'string' || [...body.caller_name].length > 50)) return 'caller_name is at most 50 characters';
+  if ('send_digits' in body && (typeof body.send_digits !== 'string' || !/^[0-9*#wW]+(@[0-9]+)?$/.test(body.send_digits))) return 'invalid send_digits';
+  for (const name of ['send_on_preanswer', 'error_if_parent_not_found']) if (name in body && !isBoolean(body[name])) return `${name} must be true or false`;
+  for (const name of ['time_limit', 'ring_timeout']) if (name in body && !isPositiveInteger(body[name])) return `${name} must be a positive integer`;
+  if ('hangup_on_ring' in body && !isIntegerIn(body.hangup_on_ring, 0, 14_400)) return 'hangup_on_ring must be a whole number of seconds';
+  if ('machine_detection' in body && body.machine_detection !== 'true' && body.machine_detection !== true && body.machine_detection !== 'hangup') {
+    return 'machine_detection must be true or hangup';
+  }
+  const ranges = {
+    machine_detection_time: [2000, 10_000], machine_detection_maximum_speech_length: [1000, 6000], machine_detection_initial_silence: [2000, 10_000],
+  };
+  for (const [name, [min, max]] of Object.entries(ranges)) if (name in body && !isIntegerIn(body[name], min, max)) return `${name} must be from ${min} to ${max}`;
+  return undefined;
+}
+
 const BODY_ERRORS = { Play: playBodyError, Speak: speakBodyError, DTMF: dtmfBodyError, Record: recordBodyError };
 
 module.exports = {
-  BODY_ERRORS, LIST_PARAMETERS, STOP_RECORDING_PARAMETERS, SPEAK_VOICES, isHttpUrl, unknownParameters, transferBodyError,
+  BODY_ERRORS, LIST_PARAMETERS, STOP_RECORDING_PARAMETERS, SPEAK_VOICES, isHttpUrl, unknownParameters, transferBodyError, makeCallBodyError,
 };

@@ -1,24 +1,29 @@
 'use strict';
-/** The part of Plivo's Voice API the sandbox serves: the account, and each call's Play, Speak, DTMF, Record, transfer and hang-up. */
+/**
+ * The part of Plivo's Voice API the sandbox serves: the account, each call's Play, Speak, DTMF, Record, transfer and
+ * hang-up, and outbound calls (placed, listed while queued, cancelled: outbound.js).
+ */
 const { randomUUID } = require('node:crypto');
 const { json, apiError } = require('./http.js');
 const { BODY_ERRORS, LIST_PARAMETERS, STOP_RECORDING_PARAMETERS, unknownParameters, transferBodyError } = require('./api-checks.js');
 
 /**
  * The API's router for `account` and its `calls`; `transfer(uuid, call, url, method)` moves a
- * call leg to new XML, as Plivo does after a transfer request.
+ * call leg to new XML, as Plivo does after a transfer request; `outbound` places calls.
  */
-function createApi(account, calls, transfer) {
+function createApi(account, calls, transfer, outbound) {
   const expectedAuth = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
 
   function route(req, res, record) {
     const [pathname, search = ''] = record.path.split('?');
     const query = new URLSearchParams(search);
-    const match = /^\/v1\/Account\/([^/]+)\/(?:(Call)\/(?:([^/]+)\/?(?:(Play|Speak|DTMF|Record)\/)?)?)?$/.exec(pathname);
+    const request = /^\/v1\/Account\/([^/]+)\/Request\/([^/]+)\/$/.exec(pathname);
+    const match = request ?? /^\/v1\/Account\/([^/]+)\/(?:(Call)\/(?:([^/]+)\/?(?:(Play|Speak|DTMF|Record)\/)?)?)?$/.exec(pathname);
     if (!match) return apiError(res, 404, 'not found');
     if (req.headers.authorization !== expectedAuth || decodeURIComponent(match[1]) !== account.authId) {
       return apiError(res, 401, 'authentication failed');
     }
+    if (request) return req.method === 'DELETE' ? outbound.cancel(res, decodeURIComponent(request[2])) : apiError(res, 405, 'method not allowed');
     const [, , callPath, callUuid, action] = match;
     if (callPath === undefined) {
       if (req.method !== 'GET') return apiError(res, 405, 'method not allowed');
@@ -30,6 +35,11 @@ function createApi(account, calls, transfer) {
         resource_uri: `/v1/Account/${account.authId}/`,
       });
     }
+    if (callUuid === undefined && req.method === 'POST') {
+      const body = jsonBody(req, res, record);
+      return body === undefined ? undefined : outbound.place(res, body);
+    }
+    if (callUuid === undefined && query.get('status') === 'queued') return req.method === 'GET' ? outbound.listQueued(res) : apiError(res, 405, 'method not allowed');
     if (callUuid === undefined) return callList(req, res, query);
     const call = calls.live.get(callUuid);
     if (!call) return apiError(res, 404, 'not found');

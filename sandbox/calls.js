@@ -8,8 +8,9 @@ const { sendWebhook } = require('./signing.js');
 
 /**
  * The calls of one sandbox. `account` signs the webhooks. A call is
- * {from, to, direction, callerName, started, hangupUrl, recordings (URL to id), digits (sent by the API),
- * log (what its XML did, in order), waiting (set while its XML waits for the caller's keys)}.
+ * {from, to, direction, callerName, started, hangupUrl, hangupMethod, requestUuid (a call the API placed),
+ * answeredAt, recordings (URL to id), digits (sent by the API), log (what its XML did, in order),
+ * waiting (set while its XML waits for the caller's keys)}.
  */
 function createCalls(account) {
   const live = new Map();
@@ -31,6 +32,9 @@ function createCalls(account) {
       callerName: 'Sandbox Caller',
       started: new Date().toISOString(),
       hangupUrl: details.hangupUrl,
+      hangupMethod: details.hangupMethod ?? 'POST',
+      requestUuid: details.requestUuid,
+      answeredAt: undefined,
       recordings: new Map(),
       digits: [],
       log: [],
@@ -42,7 +46,16 @@ function createCalls(account) {
   }
 
   function params(uuid, call) {
-    return { CallUUID: uuid, From: call.from, To: call.to, Direction: call.direction, CallerName: call.callerName };
+    const placed = call.requestUuid === undefined ? {} : { RequestUUID: call.requestUuid };
+    return { CallUUID: uuid, From: call.from, To: call.to, Direction: call.direction, CallerName: call.callerName, ...placed };
+  }
+
+  /** How long an answered call lasted, as Plivo's hangup callback says it (seconds; billed by the minute is Plivo's business). */
+  function durations(call, endedAt) {
+    if (call.answeredAt === undefined) return {};
+    const seconds = String(Math.round((endedAt - call.answeredAt) / 1000));
+    const time = (at) => new Date(at).toISOString().replace('T', ' ').slice(0, 19);
+    return { Duration: seconds, BillDuration: seconds, AnswerTime: time(call.answeredAt), EndTime: time(endedAt) };
   }
 
   /** Posts a signed webhook; resolves with Plivo's view of the answer {status, body}, and keeps it in `webhooks`. */
@@ -83,7 +96,9 @@ function createCalls(account) {
     call.log.push({ element: 'end', cause, at: Date.now() });
     for (const listener of endListeners) listener(uuid, call);
     if (call.hangupUrl && tell) {
-      deliver(call.hangupUrl, { ...params(uuid, call), CallStatus: 'completed', Event: 'Hangup', HangupCause: cause });
+      deliver(call.hangupUrl, {
+        ...params(uuid, call), CallStatus: 'completed', Event: 'Hangup', HangupCause: cause, ...durations(call, Date.now()),
+      }, call.hangupMethod);
     }
   }
 

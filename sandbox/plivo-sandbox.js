@@ -3,7 +3,7 @@
  * A local stand-in for the part of Plivo's Voice API this package uses, on 127.0.0.1.
  * Used by `npm start` (so a newcomer needs no Plivo account) and by the tests, which
  * talk to it over real HTTP and read what it recorded. Arranged by concern: the API routes
- * (api-routes.js, checked as api-checks.js says), the calls and their state (calls.js), the
+ * (api-routes.js, checked as api-checks.js says), outbound calls (outbound.js), the calls and their state (calls.js), the
  * XML a call runs (xml-runner.js, checked by xml-check.js), the caller's own endpoints
  * (demo-routes.js), and signing its webhooks (signing.js).
  *
@@ -18,6 +18,7 @@ const { createApi } = require('./api-routes.js');
 const { createCalls } = require('./calls.js');
 const { createDemo } = require('./demo-routes.js');
 const { createRunner } = require('./xml-runner.js');
+const { createOutbound } = require('./outbound.js');
 const { plivoSignature, sendWebhook } = require('./signing.js');
 
 const DEMO_ACCOUNT = Object.freeze({
@@ -45,7 +46,8 @@ function numberedCall(i) {
  * hangupUrl (where those calls' ends are posted), rateLimit ({limit, windowMs}: a strict
  * sliding window answered with 429, counted on arrival), delayMs (answer this long after the
  * request arrives: a real network's round trip), tls ({key, cert}: serve https, as Plivo does),
- * timeScale and keysTimeoutMs (how long a call's XML waits: xml-runner.js).
+ * timeScale and keysTimeoutMs (how long a call's XML waits: xml-runner.js), cps and maxConcurrent (outbound
+ * calls: started at most cps a second, failed at once over maxConcurrent; outbound.js).
  *
  * `requests` records each request as {method, path, headers, body, json, at, status, finishedAt}.
  */
@@ -59,7 +61,8 @@ async function startSandbox(options = {}) {
   for (const uuid of options.liveCalls ?? [DEMO_CALL_UUID, ...DEMO_BROADCAST_CALLS]) calls.add(uuid, { hangupUrl: options.hangupUrl });
   for (let i = 0; i < (options.numberedCalls ?? 0); i += 1) calls.add(numberedCall(i), { hangupUrl: options.hangupUrl });
   const runner = createRunner(calls, options);
-  const route = createApi(account, calls, runner.transfer);
+  const outbound = createOutbound(calls, runner, options);
+  const route = createApi(account, calls, runner.transfer, outbound);
   const demo = createDemo(account, calls, runner);
   const requests = [];
   const faults = [];
@@ -190,8 +193,11 @@ async function startSandbox(options = {}) {
       stats.connections = 0;
       stats.rateLimited = 0;
     },
+    /** Outbound calls placed through the API: {started, failedForCap, mostConcurrent}. */
+    outbound: outbound.stats,
     close() {
       runner.stop();
+      outbound.stop();
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -38,6 +38,8 @@ describe('plivo call: the request each operation makes', () => {
       operation: 'live-calls', method: 'GET', path: 'Call/', query: { call_direction: 'inbound', from_number: '+4930123', status: 'live' },
     });
     assert.deepEqual(build(null, { operation: 'live-calls' }).query, { status: 'live' });
+    assert.deepEqual(build({ request_uuid: ` ${CALL} ` }, { operation: 'cancel-request' }), { operation: 'cancel-request', method: 'DELETE', path: `Request/${CALL}/` });
+    assert.deepEqual(build(null, { operation: 'queued-calls' }), { operation: 'queued-calls', method: 'GET', path: 'Call/', query: { status: 'queued' } });
   });
 
   it('the node\'s fixed values win; the message fields they shadow are reported', () => {
@@ -67,6 +69,9 @@ describe('plivo call: the request each operation makes', () => {
     [{ operation: 'record', call_uuid: CALL, transcription_type: 'hybrid' }, /transcription_type must be auto/, 'transcription_type'],
     [{ operation: 'live-calls', call_direction: 'sideways' }, /call_direction must be inbound or outbound/, 'call_direction'],
     [{ operation: 'live-calls', from_number: '+49&status=all' }, /from_number must be a phone number/, 'from_number'],
+    [{ operation: 'cancel-request' }, /msg\.payload\.request_uuid is missing/, 'request_uuid'],
+    [{ operation: 'cancel-request', request_uuid: '../Call/x' }, /msg\.payload\.request_uuid must be a request UUID.*\(got "\.\.\/Call\/x"\)/, 'request_uuid'],
+    [{ operation: 'cancel-request', request_uuid: [CALL, CALL] }, /msg\.payload\.request_uuid is a list: a call placed to several numbers has a request UUID each/, 'request_uuid'],
   ];
   for (const [payload, message, field] of BAD) {
     it(`refuses ${JSON.stringify(payload).slice(0, 90)}, naming ${field}`, () => {
@@ -383,6 +388,48 @@ describe('plivo call node, against the sandbox', function () {
       const again = await run.send({ payload: { call_uuid: uuid } });
       assert.equal(again.error.statusCode, 404);
       assert.equal(sent().length, 2);
+    });
+  });
+
+  describe('calls placed through the API: cancel a call request, the queued calls', () => {
+    /** Places calls on the sandbox as Make a call does; Plivo's answer. */
+    async function placeCalls(to) {
+      const { authId, authToken } = sandbox.account;
+      const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/Call/`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ from: '+14155550100', to: to.join('<'), answer_url: `http://127.0.0.1:${routes.port}/plivo/events`, ring_timeout: 60 }),
+      });
+      return answer.json();
+    }
+
+    it('lists the requests Plivo still holds queued, and cancels one: it never starts; a second cancel is Plivo\'s 404', async () => {
+      await sandbox.close();
+      sandbox = await startOwnSandbox(startSandbox, { cps: 1 });
+      const placed = await placeCalls(['+14155550002', '+14155550102', '+14155550202']);
+      const run = await load({ operation: 'msg' });
+      const queued = await run.send({ payload: { operation: 'queued-calls' } });
+      assert.equal(queued.output.statusCode, 200);
+      assert.deepEqual(queued.output.payload.calls, placed.request_uuid.slice(1));
+      const last = placed.request_uuid[2];
+      const { output } = await run.send({ payload: { operation: 'cancel-request', request_uuid: last } });
+      assert.equal(output.statusCode, 204);
+      assert.equal(run.node.status.lastCall.args[0].text, textKey('status.cancel-request'));
+      const again = await run.send({ payload: { operation: 'cancel-request', request_uuid: last } });
+      assert.equal(again.error.statusCode, 404);
+      const after = await run.send({ payload: { operation: 'queued-calls' } });
+      assert.deepEqual(after.output.payload.calls, [placed.request_uuid[1]]);
+    });
+
+    it('a cancel that met a reset is not sent again (at most once); a bad request UUID sends nothing', async () => {
+      const run = await load({ operation: 'cancel-request', request_uuid: 'uuid', request_uuidType: 'msg' });
+      sandbox.fail({ kind: 'reset' });
+      const { error } = await run.send({ uuid: CALL, payload: {} });
+      assert.ok(error);
+      assert.equal(sent().length, 1);
+      const bad = await run.send({ uuid: 'Request/x', payload: {} });
+      assert.match(bad.error.error.message, /msg\.uuid must be a request UUID/);
+      assert.equal(sent().length, 1);
     });
   });
 

@@ -149,6 +149,21 @@ describe('the nodes\' requests are the official SDK\'s', function () {
       });
     }
 
+    it('queued calls, and cancel a call request (each cancel of a request of its own, still queued)', async () => {
+      const { authId } = sandbox.account;
+      const place = () => ours.request('POST', 'Call/', { json: { from: '+14155550100', to: '+14155550002<+14155550102<+14155550202', answer_url: 'https://a.example/answer' } });
+      const requestUuids = (await place()).body.request_uuid;
+      const queued = buildCallOperation({}, { operation: 'queued-calls' }).request;
+      const lists = [await recorded(() => sdk.calls.listQueuedCalls()), await recorded(() => ours.request(queued.method, queued.path, { query: queued.query }))];
+      assert.deepEqual(comparable(lists[1]), comparable(lists[0]));
+      assert.equal(lists[1].path, `/v1/Account/${authId}/Call/?status=queued`);
+      const cancel = buildCallOperation({}, { operation: 'cancel-request', request_uuid: requestUuids[2] }).request;
+      const theirs = await recorded(() => sdk.calls.cancel(requestUuids[1]));
+      const mine = await recorded(() => ours.request(cancel.method, cancel.path));
+      assert.deepEqual(comparable(mine), { ...comparable(theirs), path: theirs.path.replace(requestUuids[1], requestUuids[2]) });
+      assert.deepEqual([theirs.status, mine.status], [204, 204]);
+    });
+
     it('stop one recording (URL) and all of them', async () => {
       const start = async () => (await ours.request('POST', `Call/${callUuid}/Record/`, { json: {} })).body.url;
       const urls = [await start(), await start()];

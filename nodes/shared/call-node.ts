@@ -45,8 +45,6 @@ export interface CallSubject {
   notFoundMeansEnded: boolean;
   /** Plivo's success means the call has ended (a hang-up). */
   endsCall: boolean;
-  /** Must not take effect twice: never tried again once it may have reached Plivo (see retry-policy.ts). */
-  atMostOnce: boolean;
 }
 
 /** What makes a call node what it is: its request, how it is sent, and what a success shows. */
@@ -65,6 +63,8 @@ export interface CallNodeRequests<Def extends CallNodeDef, Request> {
   succeeded(request: Request): StatusView;
   /** The call the request is about; undefined for one about no call (the live calls). */
   subject(request: Request): CallSubject | undefined;
+  /** The request must not take effect twice: never tried again once it may have reached Plivo (see retry-policy.ts). */
+  atMostOnce(request: Request): boolean;
 }
 
 type CallNodeTexts = ReturnType<typeof callNodeTexts>;
@@ -252,7 +252,7 @@ function runCallNode<Def extends CallNodeDef, Request>(
       return;
     }
     const key = tracked?.skippedWhenEnded ? usable.endedCalls.keyOf(tracked.callUuid) : undefined;
-    const sendPolicy = subject?.atMostOnce ? { ...policy, atMostOnce: true } : policy;
+    const sendPolicy = requests.atMostOnce(request) ? { ...policy, atMostOnce: true } : policy;
     // A message ends once (message-end.ts), so one catch serves the request's failure and anything after it.
     usable.engine.submit(node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
       .then((response) => {

@@ -453,14 +453,15 @@ describe('the editor in a real browser', function () {
       hangup: [], transfer: ['legs', 'aleg_url', 'aleg_method', 'bleg_url', 'bleg_method'], 'send-digits': ['digits', 'leg'],
       record: ['time_limit', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'],
       'stop-recording': ['URL'], 'live-details': [], 'live-calls': ['call_direction', 'from_number', 'to_number'],
+      'cancel-request': ['request_uuid'], 'queued-calls': [],
     };
     for (const [operation, fields] of Object.entries(expected)) {
       await page.selectOption('#node-input-operation', operation);
       assert.deepEqual(await shownFields(), fields, operation);
-      assert.equal(await page.locator('.plivo-call-uuid').isVisible(), operation !== 'live-calls', `${operation}: the call UUID row`);
+      assert.equal(await page.locator('.plivo-call-uuid').isVisible(), !['live-calls', 'cancel-request', 'queued-calls'].includes(operation), `${operation}: the call UUID row`);
     }
     await page.selectOption('#node-input-operation', 'msg');
-    assert.equal((await shownFields()).length, 18, 'from msg.payload.operation: every field');
+    assert.equal((await shownFields()).length, 19, 'from msg.payload.operation: every field');
     await page.selectOption('#node-input-operation', 'transfer');
     await page.selectOption('#node-input-account', { label: 'Support line' });
     await typedInputOf('aleg_url').locator('button.red-ui-typedInput-type-select').click();

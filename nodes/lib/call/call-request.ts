@@ -1,12 +1,12 @@
 /**
  * Turns the plivo-call node's settings and an incoming msg.payload into one validated request of
  * Plivo's live call control: hang up, transfer, send digits, record, stop recording, a live call's
- * details, the live calls. No Node-RED here: unit tests call it directly. Settings work as plivo
+ * details, the live calls; and of the calls Plivo holds queued: cancel a call request, the queued calls. No Node-RED here: unit tests call it directly. Settings work as plivo
  * play's (play-request.ts): '' takes the field from the message, a set value wins, a typed source
  * arrives already read. Settings and msg.payload fields carry Plivo's parameter names.
  *
  * Requests and their forms follow Plivo's official Node SDK (plivo/dist/resources/call.js:
- * calls.hangup, transfer, sendDigits, record, stopRecording, liveCalls.get, liveCalls.list);
+ * calls.hangup, transfer, sendDigits, record, stopRecording, liveCalls.get, liveCalls.list, cancel, listQueuedCalls);
  * allowed values follow Plivo's pages, cited at each check.
  */
 import { InputError } from '../common/errors';
@@ -15,7 +15,11 @@ import {
   aLegOnly, choiceParser, isRecord, label, pick, pickCallUuid, settingText, type Source, type TypedValues,
 } from './fields';
 
-export const CALL_OPERATIONS = ['hangup', 'transfer', 'send-digits', 'record', 'stop-recording', 'live-details', 'live-calls'] as const;
+export const CALL_OPERATIONS = [
+  'hangup', 'transfer', 'send-digits', 'record', 'stop-recording', 'live-details', 'live-calls', 'cancel-request', 'queued-calls',
+] as const;
+/** The operations about no call: the account's live or queued calls, a request not yet a call. */
+const NOT_ABOUT_A_CALL: readonly CallOperation[] = ['live-calls', 'cancel-request', 'queued-calls'];
 export type CallOperation = (typeof CALL_OPERATIONS)[number];
 
 /** The node's settings as saved in the flow; '' (or absent) means "from the message". Operation 'msg': msg.payload.operation. */
@@ -40,6 +44,7 @@ export interface CallSettings {
   call_direction?: unknown;
   from_number?: unknown;
   to_number?: unknown;
+  request_uuid?: unknown;
 }
 
 /** The parameters each operation sends besides the call UUID, by Plivo's names. */
@@ -51,6 +56,8 @@ export const OPERATION_FIELDS: Record<CallOperation, readonly (keyof CallSetting
   'stop-recording': ['URL'],
   'live-details': [],
   'live-calls': ['call_direction', 'from_number', 'to_number'],
+  'cancel-request': ['request_uuid'],
+  'queued-calls': [],
 };
 
 /** The settings that can be read from a typed source, saved with a `<field>Type` beside them. */
@@ -66,7 +73,8 @@ export function fieldsForOperation(settings: CallSettings, payload: unknown): re
     ? (isRecord(payload) ? payload.operation : undefined)
     : setting;
   const operation = CALL_OPERATIONS.find((candidate) => candidate === (typeof named === 'string' ? named.trim() : named));
-  return operation === undefined ? undefined : ['callUuid', ...OPERATION_FIELDS[operation]];
+  if (operation === undefined) return undefined;
+  return NOT_ABOUT_A_CALL.includes(operation) ? OPERATION_FIELDS[operation] : ['callUuid', ...OPERATION_FIELDS[operation]];
 }
 
 /** The request, ready for the client: `path` is under /v1/Account/{auth_id}/. */
@@ -74,11 +82,11 @@ export interface CallOperationRequest {
   operation: CallOperation;
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
-  /** The call it is for; none for live calls. */
+  /** The call it is for; none for the live and queued calls, or a call request. */
   callUuid?: string;
   /** A JSON body, as the SDK sends it. */
   body?: Record<string, string | number>;
-  /** Query parameters (live details, live calls). */
+  /** Query parameters (live details, live and queued calls). */
   query?: Record<string, string>;
 }
 
@@ -90,11 +98,12 @@ export interface BuiltCallOperation {
 
 /**
  * Plivo's answer to each of these is either done or not done: an operation that changes the call
- * (hang up, transfer, digits, start recording) is sent at most once, so a reset or timeout after
- * it may have arrived is not tried again. Stopping a recording and reading are safe to repeat.
+ * (hang up, transfer, digits, start recording) or cancels a request is sent at most once, so a
+ * reset or timeout after it may have arrived is not tried again (a second cancel would answer 404
+ * for one that worked). Stopping a recording and reading are safe to repeat.
  */
 export function sentAtMostOnce(operation: CallOperation): boolean {
-  return operation === 'hangup' || operation === 'transfer' || operation === 'send-digits' || operation === 'record';
+  return operation === 'hangup' || operation === 'transfer' || operation === 'send-digits' || operation === 'record' || operation === 'cancel-request';
 }
 
 const parseOperation = choiceParser(CALL_OPERATIONS, 'operation-invalid');
@@ -114,8 +123,22 @@ const parseDirection = choiceParser(['inbound', 'outbound'] as const, 'direction
  * (a second) to wait between them. At most 256: past any real menu, short of an absurd request.
  */
 const DIGITS = /^[0-9*#wW]{1,256}$/;
+const REQUEST_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A phone number or SIP endpoint filter for the live list: digits with an optional +, or a SIP user. */
 const NUMBER_FILTER = /^\+?[0-9A-Za-z_.@:-]{1,64}$/;
+
+/**
+ * A request UUID, as Make a call answers it (`request_uuid`) and its callbacks send it
+ * (`RequestUUID`): one, in the call UUIDs' form (Plivo's "Cancel a queued call" page). A list (a
+ * call placed to several numbers) is one request each: the error says so.
+ */
+function parseRequestUuid(value: unknown, source: Source): string {
+  const uuid = typeof value === 'string' ? value.trim() : undefined;
+  if (uuid === undefined || !REQUEST_UUID.test(uuid)) {
+    throw new InputError(source.field, value, Array.isArray(value) ? 'request-uuid-list' : 'request-uuid-invalid', { where: label(source) });
+  }
+  return uuid;
+}
 
 function parseDigits(value: unknown, source: Source): string {
   const digits = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value)
@@ -151,6 +174,7 @@ const PARSERS: Record<string, (value: unknown, source: Source) => string | numbe
   call_direction: parseDirection,
   from_number: parseNumberFilter,
   to_number: parseNumberFilter,
+  request_uuid: parseRequestUuid,
 };
 
 /** The operation's parameters that were given, each validated. */
@@ -183,7 +207,7 @@ export function buildCallOperation(settings: CallSettings, payload: unknown, typ
     throw new InputError('operation', undefined, 'operation-missing');
   }
   const operation = parseOperation(picked.value, picked.source);
-  const needsCall = operation !== 'live-calls';
+  const needsCall = !NOT_ABOUT_A_CALL.includes(operation);
   const callUuidSetting = settingText(settings.callUuid);
   if (needsCall && !isRecord(payload) && callUuidSetting === '' && !typed.callUuid) {
     throw new InputError('payload', payload, 'payload-not-object', { needed: 'call_uuid' });
@@ -213,6 +237,16 @@ export function buildCallOperation(settings: CallSettings, payload: unknown, typ
       break;
     case 'live-details':
       request = { operation, method: 'GET', path: call, callUuid, query: { status: 'live' } };
+      break;
+    case 'cancel-request':
+      if (parameters.request_uuid === undefined) {
+        if (!isRecord(payload)) throw new InputError('payload', payload, 'payload-not-object', { needed: 'request_uuid' });
+        throw new InputError('request_uuid', undefined, 'request-uuid-missing');
+      }
+      request = { operation, method: 'DELETE', path: `Request/${parameters.request_uuid}/` };
+      break;
+    case 'queued-calls':
+      request = { operation, method: 'GET', path: 'Call/', query: { status: 'queued' } };
       break;
     default:
       request = { operation, method: 'GET', path: 'Call/', query: { ...parameters as Record<string, string>, status: 'live' } };

@@ -1,0 +1,198 @@
+'use strict';
+/**
+ * The sandbox places outbound calls as Plivo does (sandbox/outbound.js): accepted at once, started
+ * at its calls per second, failed over a cap of concurrent calls, ringing and ending as each
+ * destination says, with signed ring, answer and hangup callbacks carrying RequestUUID; queued
+ * requests listed and cancelled. The official SDK's own request is accepted.
+ */
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const { validateV3Signature } = require('plivo/dist/utils/v3Security.js');
+const { startSandbox } = require('../sandbox/plivo-sandbox.js');
+const { plivoClientFor } = require('../scripts/runtime-process.js');
+const { startOwnSandbox } = require('./support.js');
+
+const FROM = '+14155550100';
+/** A person answers; busy; no answer; a machine; no such number (sandbox/outbound.js). */
+const PERSON = '+14155559999';
+const BUSY = '+14155550001';
+const NO_ANSWER = '+14155550002';
+const MACHINE = '+14155550003';
+const NO_SUCH_NUMBER = '+14155550004';
+
+/** A loopback server for the calls' callbacks: answers XML at /answer, records everything with its signature's verdict. */
+async function callbackServer(authToken, answerXml = '<Response><Speak>Your alarm: disk full</Speak></Response>') {
+  const heard = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+      const url = `http://${req.headers.host}${req.url}`;
+      const signed = validateV3Signature(req.method, url, req.headers['x-plivo-signature-v3-nonce'], authToken, req.headers['x-plivo-signature-v3'], params);
+      heard.push({ path: req.url, params, signed, at: Date.now() });
+      if (req.url === '/answer') res.writeHead(200, { 'content-type': 'application/xml' }).end(answerXml);
+      else res.writeHead(200).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return { heard, base, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function waitFor(check, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('the sandbox places outbound calls as Plivo does', function () {
+  this.timeout(20_000);
+  let sandbox;
+  let hooks;
+
+  async function start(options = {}) {
+    sandbox = await startOwnSandbox(startSandbox, { timeScale: 0.05, ...options });
+    hooks = await callbackServer(sandbox.account.authToken);
+  }
+  afterEach(async () => {
+    await sandbox?.close();
+    await hooks?.close();
+  });
+
+  /** POST Call/ with the account's credentials; {status, body}. */
+  async function place(body) {
+    const { authId, authToken } = sandbox.account;
+    const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/Call/`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: answer.status, body: await answer.json().catch(() => undefined) };
+  }
+  async function api(method, path) {
+    const { authId, authToken } = sandbox.account;
+    const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/${path}`, {
+      method, headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}` },
+    });
+    return { status: answer.status, body: answer.status === 204 ? undefined : await answer.json() };
+  }
+  const call = (to, extra = {}) => ({
+    from: FROM, to, answer_url: `${hooks.base}/answer`, ring_url: `${hooks.base}/ring`, hangup_url: `${hooks.base}/hangup`, ...extra,
+  });
+  const hangups = () => hooks.heard.filter((one) => one.path === '/hangup');
+
+  it('accepts a call at once, rings, answers, runs its XML and hangs up, each callback signed and naming the request', async () => {
+    await start();
+    const { status, body } = await place(call(PERSON));
+    assert.equal(status, 201);
+    assert.equal(body.message, 'call fired');
+    assert.match(body.request_uuid, /^[0-9a-f-]{36}$/);
+    await waitFor(() => hangups().length === 1, 'the hangup');
+    assert.deepEqual(hooks.heard.map((one) => one.path), ['/ring', '/answer', '/hangup']);
+    assert.ok(hooks.heard.every((one) => one.signed), 'every callback signed as Plivo signs');
+    const [ring, answer, hangup] = hooks.heard.map((one) => one.params);
+    for (const params of [ring, answer, hangup]) {
+      assert.equal(params.RequestUUID, body.request_uuid);
+      assert.equal(params.Direction, 'outbound');
+      assert.equal(params.To, PERSON);
+      assert.equal(params.CallUUID, ring.CallUUID);
+    }
+    assert.equal(ring.CallStatus, 'ringing');
+    assert.equal(answer.CallStatus, 'in-progress');
+    assert.equal(hangup.CallStatus, 'completed');
+    assert.equal(hangup.HangupCause, 'NORMAL_CLEARING');
+    assert.match(hangup.Duration, /^[0-9]+$/);
+    assert.match(hangup.AnswerTime, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    assert.deepEqual(sandbox.callLog(ring.CallUUID).map((step) => step.element), ['Speak', 'end'], 'the answer URL\'s XML ran');
+  });
+
+  it('each destination ends as its number says: busy, no answer, a machine, no such number', async () => {
+    await start();
+    const { body } = await place(call([BUSY, NO_ANSWER, MACHINE, NO_SUCH_NUMBER, BUSY].join('<'), { ring_timeout: 2, machine_detection: 'true' }));
+    assert.equal(body.request_uuid.length, 4, 'one request a unique destination');
+    await waitFor(() => hangups().length === 4, 'four hangups');
+    const byNumber = Object.fromEntries(hangups().map((one) => [one.params.To, one.params]));
+    assert.deepEqual([BUSY, NO_ANSWER, NO_SUCH_NUMBER].map((to) => [byNumber[to].CallStatus, byNumber[to].HangupCause]),
+      [['busy', 'USER_BUSY'], ['no-answer', 'NO_ANSWER'], ['failed', 'UNALLOCATED_NUMBER']]);
+    assert.equal(byNumber[MACHINE].CallStatus, 'completed');
+    const answered = hooks.heard.filter((one) => one.path === '/answer');
+    assert.deepEqual(answered.map((one) => [one.params.To, one.params.Machine]), [[MACHINE, 'true']]);
+  });
+
+  it('starts calls at its calls per second, never more in any second, and lists and cancels what is still queued', async () => {
+    await start({ cps: 2 });
+    const numbers = Array.from({ length: 7 }, (_, i) => `+1415555${String(1000 + i)}`);
+    const { body } = await place(call(numbers.join('<')));
+    const queued = await api('GET', 'Call/?status=queued');
+    assert.deepEqual(queued.body.calls, body.request_uuid.slice(2), 'two started at once, five wait');
+    const cancelled = body.request_uuid.at(-1);
+    assert.equal((await api('DELETE', `Request/${cancelled}/`)).status, 204);
+    assert.equal((await api('DELETE', `Request/${cancelled}/`)).status, 404, 'once');
+    await waitFor(() => sandbox.outbound.started === 6, 'six started', 8000);
+    const starts = sandbox.outbound.startedAt;
+    for (const at of starts) assert.ok(starts.filter((other) => other >= at && other < at + 1000).length <= 2, `${starts.map((t) => t - starts[0])}`);
+    await waitFor(() => hangups().length === 7, 'every hangup');
+    const cancel = hangups().find((one) => one.params.RequestUUID === cancelled).params;
+    assert.deepEqual([cancel.CallStatus, cancel.HangupCause, cancel.CallUUID], ['canceled', 'ORIGINATOR_CANCEL', undefined]);
+  });
+
+  it('a ringing call can be cancelled; an answered one cannot', async () => {
+    await start();
+    const { body } = await place(call(NO_ANSWER, { ring_timeout: 100 }));
+    await waitFor(() => hooks.heard.some((one) => one.path === '/ring'), 'the ring');
+    assert.equal((await api('DELETE', `Request/${body.request_uuid}/`)).status, 204);
+    await waitFor(() => hangups().length === 1, 'the hangup');
+    assert.equal(hangups()[0].params.CallStatus, 'canceled');
+    assert.ok(hangups()[0].params.CallUUID, 'a call that rang has its call UUID');
+    const answered = await place(call(PERSON));
+    await waitFor(() => hangups().length === 2, 'the answered call\'s end');
+    assert.equal((await api('DELETE', `Request/${answered.body.request_uuid}/`)).status, 404);
+  });
+
+  it('over its cap of concurrent calls a call fails at once (Plivo\'s 5030), none is placed over it', async () => {
+    await start({ cps: 10, maxConcurrent: 2 });
+    await hooks.close();
+    hooks = await callbackServer(sandbox.account.authToken, '<Response><Wait length="10"/></Response>');
+    await place(call([PERSON, '+14155558888', '+14155557777', '+14155556666'].join('<')));
+    await waitFor(() => hangups().length === 4, 'every hangup');
+    const failed = hangups().filter((one) => one.params.HangupCause === 'CALL_LIMIT_EXCEEDED');
+    assert.equal(failed.length, 2);
+    assert.ok(failed.every((one) => one.params.CallStatus === 'failed' && one.params.HangupCauseCode === '5030'));
+    assert.equal(sandbox.outbound.mostConcurrent, 2);
+  });
+
+  it('refuses what Plivo\'s page does not allow, naming it (400)', async () => {
+    await start();
+    const cases = [
+      [{ to: PERSON, answer_url: 'https://x.example/a' }, /from must be a phone number/],
+      [call('not a number'), /to must be numbers or sip: URIs/],
+      [call(PERSON, { answer_url: 'ftp://x.example/a' }), /answer_url must be an http\(s\) URL/],
+      [call(PERSON, { caller_name: 'x'.repeat(51) }), /caller_name is at most 50 characters/],
+      [call(PERSON, { machine_detection_time: 1000 }), /machine_detection_time must be from 2000 to 10000/],
+      [call(PERSON, { answer_method: 'PUT' }), /answer_method must be GET or POST/],
+      [call(PERSON, { colour: 'blue' }), /unknown parameter\(s\): colour/],
+      [call(Array.from({ length: 1001 }, (_, i) => `+1415${String(i).padStart(7, '0')}`).join('<')), /at most 1000 destinations/],
+    ];
+    for (const [body, error] of cases) {
+      const answer = await place(body);
+      assert.equal(answer.status, 400, JSON.stringify(body).slice(0, 80));
+      assert.match(answer.body.error, error);
+    }
+    assert.equal(sandbox.outbound.started, 0);
+  });
+
+  it('takes the official SDK\'s calls.create, several destinations and options included', async () => {
+    await start();
+    const { authId, authToken } = sandbox.account;
+    const sdk = plivoClientFor({ url: sandbox.url, authId, authToken });
+    const answer = await sdk.calls.create(FROM, [PERSON, BUSY], `${hooks.base}/answer`, {
+      hangupUrl: `${hooks.base}/hangup`, ringTimeout: 30, machineDetection: 'true', machineDetectionTime: 3000, callerName: 'Alarm', timeLimit: 60,
+    });
+    assert.equal(answer.message, 'call fired');
+    assert.equal(answer.requestUuid.length, 2);
+    await waitFor(() => hangups().length === 2, 'both hangups');
+  });
+});
