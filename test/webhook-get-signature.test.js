@@ -2,7 +2,8 @@
 /**
  * Property: no signature Plivo made for a GET to a URL is accepted by a POST webhook there, however
  * an attacker splits the GET's signed text between the POST's query and its body, and every form
- * Plivo really posts (a query in the URL, repeated names, empty values) still is.
+ * Plivo really posts (a query in the URL, repeated names, empty values) still is; and the other way
+ * round, no POST's signature is accepted by a GET webhook, and every GET Plivo sends is.
  *
  * A GET Plivo signs is a URL (perhaps with a query of its own) with Plivo's callback parameters
  * added, among them one that names what the callback is about (CallUUID, RequestUUID, ...; see
@@ -82,10 +83,24 @@ async function postCheck(url, params, signature, nonce, replay = new ReplayGuard
   return checkWebhook({ method: 'POST', url, headers, body: encode(pairsOf(params), false) }, { authToken: AUTH_TOKEN, replay }, 0);
 }
 
+async function getCheck(url, signature, nonce) {
+  const headers = signatureHeaders(signature, undefined, nonce);
+  assert.ok(!('reason' in headers), JSON.stringify(headers));
+  return checkWebhook({ method: 'GET', url, headers, body: '' }, { authToken: AUTH_TOKEN, replay: new ReplayGuard() }, 0);
+}
+
+/** What Plivo signs after `?` for a POST: the URL's own query sorted, `.`, the body's names run into their values. */
+function postText(own, params) {
+  const body = Object.keys(params).sort().flatMap((name) => [...params[name]].sort().map((one) => `${name}${one}`)).join('');
+  const query = getText(own);
+  return `${query}${query ? '.' : ''}${body}`;
+}
+
 describe('property: a GET\'s signature never passes as a POST, Plivo\'s POSTs always do', function () {
   this.timeout(120_000);
-  const counts = { gets: 0, forgeries: 0, posts: 0 };
-  after(() => console.log(`      (${counts.gets} GET signatures, ${counts.forgeries} forged POSTs refused, ${counts.posts} Plivo POSTs accepted)`));
+  const counts = { gets: 0, forgeries: 0, posts: 0, postSignatures: 0, forgedGets: 0, plivoGets: 0 };
+  after(() => console.log(`      (${counts.gets} GET signatures, ${counts.forgeries} forged POSTs refused, ${counts.posts} Plivo POSTs accepted; `
+    + `${counts.postSignatures} POST signatures, ${counts.forgedGets} forged GETs refused, ${counts.plivoGets} Plivo GETs accepted)`));
 
   it('every POST whose signed text is a GET\'s is refused as get-text (600 GETs, each split every way it reads)', async () => {
     await fc.assert(fc.asyncProperty(userQuery, plivoParams, nonceArb, fc.boolean(), fc.nat(), async (own, plivo, nonce, plus, pick) => {
@@ -99,6 +114,33 @@ describe('property: a GET\'s signature never passes as a POST, Plivo\'s POSTs al
         assert.deepEqual(await postCheck(forged.url, forged.params, signature, nonce), { reason: 'get-text' }, JSON.stringify(forged));
         counts.forgeries += 1;
       }
+    }), { numRuns: 600 });
+  });
+
+  it('every GET whose signed text is a POST\'s is refused as post-text (600 POSTs, each whose text a GET can spell)', async () => {
+    await fc.assert(fc.asyncProperty(userQuery, plivoParams, nonceArb, fc.boolean(), async (own, params, nonce, plus) => {
+      const url = Object.keys(own).length > 0 ? `${NODE_URL}?${encode(pairsOf(own), plus)}` : NODE_URL;
+      const signature = plivoSignature(AUTH_TOKEN, 'POST', url, params, nonce);
+      counts.postSignatures += 1;
+      const text = postText(own, params);
+      const equals = text.indexOf('=');
+      // Every piece of a GET's text has a `=`: a POST's text without one cannot be spelt as a GET.
+      if (equals === -1) return;
+      const forged = `${NODE_URL}?${encode([[text.slice(0, equals), text.slice(equals + 1)]], plus)}`;
+      assert.equal(plivoSignature(AUTH_TOKEN, 'GET', forged, {}, nonce), signature, `not a collision: ${forged}`);
+      assert.deepEqual(await getCheck(forged, signature, nonce), { reason: 'post-text' }, forged);
+      counts.forgedGets += 1;
+    }), { numRuns: 600 });
+  });
+
+  it('Plivo\'s GETs pass: the URL\'s own query, repeated names, empty values, any value (600 GETs)', async () => {
+    await fc.assert(fc.asyncProperty(userQuery, plivoParams, nonceArb, fc.boolean(), async (own, plivo, nonce, plus) => {
+      const getParams = { ...own };
+      for (const [name, list] of Object.entries(plivo)) getParams[name] = [...(getParams[name] ?? []), ...list];
+      const url = `${NODE_URL}?${encode(pairsOf(getParams), plus)}`;
+      const answer = await getCheck(url, plivoSignature(AUTH_TOKEN, 'GET', url, {}, nonce), nonce);
+      assert.ok('params' in answer, `${url}: ${JSON.stringify(answer)}`);
+      counts.plivoGets += 1;
     }), { numRuns: 600 });
   });
 

@@ -290,6 +290,21 @@ for (const setup of SETUPS) {
       assert.equal((await runtime.state()).received.length, 0);
     });
 
+    it('a POST\'s signature spelt as a GET to a GET webhook: 403; Plivo\'s own GET there passes', async () => {
+      const nonce = `${Date.now()}5`;
+      const postUrl = `http://127.0.0.1:${port}/plivo/status?campaign=7`;
+      const signature = plivoSignature(ACCOUNT.authToken, 'POST', postUrl, CALL, nonce);
+      const text = `campaign=7.${Object.keys(CALL).sort().map((name) => `${name}${CALL[name]}`).join('')}`;
+      const forged = `/plivo/status?${new URLSearchParams({ campaign: text.slice('campaign='.length) })}`;
+      assert.equal(plivoSignature(ACCOUNT.authToken, 'GET', `http://127.0.0.1:${port}${forged}`, {}, nonce), signature, 'the texts are the same');
+      assert.equal((await request(port, { method: 'GET', path: forged, headers: getHeaders(signature, nonce) })).status, 403);
+      const own = `/plivo/status?${new URLSearchParams(CALL)}`;
+      const ownNonce = `${Date.now()}6`;
+      const ownSignature = plivoSignature(ACCOUNT.authToken, 'GET', `http://127.0.0.1:${port}${own}`, {}, ownNonce);
+      assert.equal((await request(port, { method: 'GET', path: own, headers: getHeaders(ownSignature, ownNonce) })).status, 200);
+      assert.deepEqual((await runtime.state()).received.map((one) => one.payload.CallUUID), [CALL.CallUUID]);
+    });
+
     it('Plivo\'s POST to a URL with its own query, repeated names and empty values still passes', async () => {
       const query = '?campaign=7&campaign=8&list=';
       const pairs = [...Object.entries(CALL), ['Digits', '1'], ['Digits', ''], ['CallerName', '']];

@@ -33,6 +33,7 @@ function flow() {
       func: "msg.payload = { received: global.get('received') || [], statuses: global.get('statuses') || [] }; global.set('received', []); global.set('statuses', []); return msg;",
     },
     { id: 'state-out', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, x: 500, y: 160, wires: [] },
+    { id: 'status-hook', type: 'plivo-webhook', z: 'tab', name: 'status', account: 'plivo-account', url: '/plivo/status', method: 'get', answerXml: '<Response/>', x: 100, y: 200, wires: [['received']] },
     // A URL naming the webhook `hook`, which has no Public URL, written for a signed request (menu) and for unsigned ones (http in).
     { id: 'menu', type: 'plivo-webhook', z: 'tab', name: 'menu', account: 'plivo-account', url: '/plivo/menu', method: 'post', x: 100, y: 220, wires: [['menu-xml']] },
     { id: 'spoof-in', type: 'http in', z: 'tab', name: '', url: '/test/spoof', method: 'post', x: 100, y: 260, wires: [['menu-xml']] },

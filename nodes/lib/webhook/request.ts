@@ -25,7 +25,7 @@ const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z
 
 export type RejectReason =
   | 'no-signature' | 'malformed-signature' | 'bad-host' | 'bad-scheme' | 'body-too-large' | 'body-timeout' | 'busy'
-  | 'too-many-parameters' | 'no-parameters' | 'get-text' | 'bad-signature' | 'replayed';
+  | 'too-many-parameters' | 'no-parameters' | 'get-text' | 'post-text' | 'bad-signature' | 'replayed';
 
 export type Refusal = { reason: RejectReason };
 
@@ -110,8 +110,10 @@ export async function checkWebhook(request: SignedRequest, account: WebhookAccou
   const postParams = request.method === 'POST' ? parseParams(request.body) : {};
   // Without POST parameters Plivo's scheme signs the URL alone, as for GET: a GET's signature must not pass as a POST.
   if (request.method === 'POST' && Object.keys(postParams).length === 0) return { reason: 'no-parameters' };
-  // Nor may a GET's text split between the query and the body in any other way.
-  if (request.method === 'POST' && readsAsGetText(request.url, postParams)) return { reason: 'get-text' };
+  // Nor may a GET's text split between the query and the body in any other way, nor a POST's pass as a GET.
+  const getText = readsAsGetText(request.method, request.url, postParams);
+  if (request.method === 'POST' && getText) return { reason: 'get-text' };
+  if (request.method === 'GET' && !getText) return { reason: 'post-text' };
   const { candidates, nonce } = request.headers;
   const matched = matchingSignature(account.authToken, request.method, request.url, postParams, nonce, candidates);
   if (matched === undefined) return { reason: 'bad-signature' };

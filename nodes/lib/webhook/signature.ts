@@ -66,16 +66,18 @@ function postSignedTail(query: string, postParams: WebhookParams): string {
 }
 
 /**
- * True when what a POST signs reads as what Plivo signs for a GET to the same URL: one of
+ * True when what a request signs reads as what Plivo signs for a GET: one of
  * IDENTIFYING_PARAMETERS as `Name=` at the start or after an `&`. A GET's signed text always
  * reads so; a POST's never does by itself, since it runs each name into its value. So a POST
- * whose text reads so can only carry a GET's signature, however its text was split between
- * the URL's query and the body, and whatever `+`, `%`, `.` or `&` it holds: the text is read
- * exactly as signed, never parsed again. (Only a URL whose own query names one of those
- * parameters, which Plivo itself then sends, is refused with it.)
+ * whose text reads so can only carry a GET's signature, and a GET whose text does not can only
+ * carry a POST's, however the text was split between the URL's query and the body, and whatever
+ * `+`, `%`, `.` or `&` it holds: the text is read exactly as signed, never parsed again. (Only a
+ * POST URL whose own query names one of those parameters, which Plivo itself then sends, is
+ * refused with it.)
  */
-export function readsAsGetText(url: string, postParams: WebhookParams): boolean {
-  return GET_PIECE.test(postSignedTail(sortedQuery(parseParams(new URL(url).search)), postParams));
+export function readsAsGetText(method: WebhookMethod, url: string, postParams: WebhookParams): boolean {
+  const query = sortedQuery(parseParams(new URL(url).search));
+  return GET_PIECE.test(method === 'GET' ? query : postSignedTail(query, postParams));
 }
 
 /** The text Plivo signs for a request to `url` (scheme, host, path and query) with these POST parameters. */
