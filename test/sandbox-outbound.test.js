@@ -11,6 +11,9 @@ const { validateV3Signature } = require('plivo/dist/utils/v3Security.js');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { plivoClientFor } = require('../scripts/runtime-process.js');
 const { startOwnSandbox } = require('./support.js');
+const { waitFor: waitUntil } = require('./webhook-support.js');
+
+const waitFor = (check, what, timeoutMs = 5000) => waitUntil(check, what, timeoutMs);
 
 const FROM = '+14155550100';
 /** A person answers; busy; no answer; a machine; no such number (sandbox/outbound.js). */
@@ -38,14 +41,6 @@ async function callbackServer(authToken, answerXml = '<Response><Speak>Your alar
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   return { heard, base, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
-async function waitFor(check, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('the sandbox places outbound calls as Plivo does', function () {
