@@ -1,7 +1,7 @@
 'use strict';
 /**
  * The part of Plivo's Voice API the sandbox serves: the account, each call's Play, Speak, DTMF, Record, transfer and
- * hang-up, and outbound calls (placed, listed while queued, cancelled: outbound.js).
+ * hang-up, outbound calls (placed, listed while queued, cancelled: outbound.js), and conferences (conferences.js).
  */
 const { randomUUID } = require('node:crypto');
 const { json, apiError } = require('./http.js');
@@ -9,21 +9,27 @@ const { BODY_ERRORS, LIST_PARAMETERS, STOP_RECORDING_PARAMETERS, unknownParamete
 
 /**
  * The API's router for `account` and its `calls`; `transfer(uuid, call, url, method)` moves a
- * call leg to new XML, as Plivo does after a transfer request; `outbound` places calls.
+ * call leg to new XML, as Plivo does after a transfer request; `outbound` places calls; `conferences` serves Conference/.
  */
-function createApi(account, calls, transfer, outbound) {
+function createApi(account, calls, transfer, outbound, conferences) {
   const expectedAuth = `Basic ${Buffer.from(`${account.authId}:${account.authToken}`).toString('base64')}`;
 
   function route(req, res, record) {
     const [pathname, search = ''] = record.path.split('?');
     const query = new URLSearchParams(search);
     const request = /^\/v1\/Account\/([^/]+)\/Request\/([^/]+)\/$/.exec(pathname);
-    const match = request ?? /^\/v1\/Account\/([^/]+)\/(?:(Call)\/(?:([^/]+)\/?(?:(Play|Speak|DTMF|Record)\/)?)?)?$/.exec(pathname);
+    const conference = /^\/v1\/Account\/([^/]+)\/Conference\/(?:([^/]+)\/(?:(Record)\/|(Member)\/([^/]+)\/(?:(Kick|Mute|Deaf|Play|Speak)\/)?)?)?$/.exec(pathname);
+    const match = request ?? conference ?? /^\/v1\/Account\/([^/]+)\/(?:(Call)\/(?:([^/]+)\/?(?:(Play|Speak|DTMF|Record)\/)?)?)?$/.exec(pathname);
     if (!match) return apiError(res, 404, 'not found');
     if (req.headers.authorization !== expectedAuth || decodeURIComponent(match[1]) !== account.authId) {
       return apiError(res, 401, 'authentication failed');
     }
     if (request) return req.method === 'DELETE' ? outbound.cancel(res, decodeURIComponent(request[2])) : apiError(res, 405, 'method not allowed');
+    if (conference) {
+      const [, , name, recordPart, memberPart, ids, action] = conference;
+      const decoded = (text) => (text === undefined ? undefined : decodeURIComponent(text));
+      return conferences.route(req, res, record, decoded(name), recordPart ?? memberPart, decoded(ids), action);
+    }
     const [, , callPath, callUuid, action] = match;
     if (callPath === undefined) {
       if (req.method !== 'GET') return apiError(res, 405, 'method not allowed');

@@ -2,13 +2,14 @@
 /**
  * Not Plivo's API: the sandbox's own endpoints that stand in for a caller. A call comes in
  * (POST /sandbox/calls), the caller presses keys (POST /sandbox/digits) or hangs up
- * (POST /sandbox/hangups), and what a call's XML did can be read (GET /sandbox/calls/{uuid}).
+ * (POST /sandbox/hangups), and what a call's XML did can be read (GET /sandbox/calls/{uuid}), and a
+ * conference's members with their state (GET /sandbox/conferences/{name}).
  */
 const { json, apiError } = require('./http.js');
 const { isHttpUrl } = require('./api-checks.js');
 const { sendWebhook } = require('./signing.js');
 
-function createDemo(account, calls, runner) {
+function createDemo(account, calls, runner, conferences) {
   /**
    * A demo call comes in: the sandbox adds a live call and calls `answer_url` (with `answer_method`,
    * POST by default) the way Plivo calls an application's answer URL, signed, then runs the XML it answers.
@@ -71,6 +72,8 @@ function createDemo(account, calls, runner) {
       const call = calls.live.get(uuid) ?? calls.history.get(uuid);
       if (!call) apiError(res, 404, 'no such call');
       else json(res, 200, { call_uuid: uuid, live: calls.live.has(uuid), log: call.log });
+    } else if (record.path.startsWith('/sandbox/conferences/') && req.method === 'GET') {
+      conferences.view(res, decodeURIComponent(record.path.slice('/sandbox/conferences/'.length)));
     } else return false;
     return true;
   };

@@ -3,7 +3,7 @@
  * A local stand-in for the part of Plivo's Voice API this package uses, on 127.0.0.1.
  * Used by `npm start` (so a newcomer needs no Plivo account) and by the tests, which
  * talk to it over real HTTP and read what it recorded. Arranged by concern: the API routes
- * (api-routes.js, checked as api-checks.js says), outbound calls (outbound.js), the calls and their state (calls.js), the
+ * (api-routes.js, checked as api-checks.js says), outbound calls (outbound.js), conferences (conferences.js), the calls and their state (calls.js), the
  * XML a call runs (xml-runner.js, checked by xml-check.js), the caller's own endpoints
  * (demo-routes.js), and signing its webhooks (signing.js).
  *
@@ -19,6 +19,7 @@ const { createCalls } = require('./calls.js');
 const { createDemo } = require('./demo-routes.js');
 const { createRunner } = require('./xml-runner.js');
 const { createOutbound } = require('./outbound.js');
+const { createConferences } = require('./conferences.js');
 const { plivoSignature, sendWebhook } = require('./signing.js');
 
 const DEMO_ACCOUNT = Object.freeze({
@@ -60,10 +61,11 @@ async function startSandbox(options = {}) {
   const calls = createCalls(account);
   for (const uuid of options.liveCalls ?? [DEMO_CALL_UUID, ...DEMO_BROADCAST_CALLS]) calls.add(uuid, { hangupUrl: options.hangupUrl });
   for (let i = 0; i < (options.numberedCalls ?? 0); i += 1) calls.add(numberedCall(i), { hangupUrl: options.hangupUrl });
-  const runner = createRunner(calls, options);
+  const conferences = createConferences(calls);
+  const runner = createRunner(calls, conferences, options);
   const outbound = createOutbound(calls, runner, options);
-  const route = createApi(account, calls, runner.transfer, outbound);
-  const demo = createDemo(account, calls, runner);
+  const route = createApi(account, calls, runner.transfer, outbound, conferences);
+  const demo = createDemo(account, calls, runner, conferences);
   const requests = [];
   const faults = [];
   const rateLimit = options.rateLimit;

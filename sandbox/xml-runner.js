@@ -17,11 +17,11 @@ function speechSeconds(text) {
 }
 
 /**
- * The runner of `calls`' XML. Options: timeScale (a Wait of n seconds and the time a caller has to
- * press keys take n * 1000 * timeScale ms; 1 by default), keysTimeoutMs (how long GetDigits waits
- * for each try, overriding its timeout).
+ * The runner of `calls`' XML; `conferences` runs the rooms `<Conference>` joins. Options: timeScale
+ * (a Wait of n seconds and the time a caller has to press keys take n * 1000 * timeScale ms; 1 by
+ * default), keysTimeoutMs (how long GetDigits waits for each try, overriding its timeout).
  */
-function createRunner(calls, options = {}) {
+function createRunner(calls, conferences, options = {}) {
   const timeScale = options.timeScale ?? 1;
   const timers = new Set();
 
@@ -45,6 +45,7 @@ function createRunner(calls, options = {}) {
   function interrupt(call) {
     call.run = (call.run ?? 0) + 1;
     call.waiting?.wake(undefined);
+    conferences.depart(call);
   }
 
   calls.onEnd((uuid, call) => interrupt(call));
@@ -157,8 +158,11 @@ function createRunner(calls, options = {}) {
       timers.add(timer);
     } else if (name === 'PreAnswer') {
       for (const child of node.children) if (await step(uuid, call, child)) return true;
+    } else if (name === 'Conference') {
+      // In the room until the call ends or moves on; kicked, its XML goes on.
+      return (await conferences.join(uuid, call, text, attributes)) !== 'kicked';
     } else {
-      // Conference, Stream: the call stays there until it ends.
+      // Stream: the call stays there until it ends.
       call.log.push({ element: name, text, attributes });
       return true;
     }
@@ -188,10 +192,10 @@ function createRunner(calls, options = {}) {
     runXml,
     fetchAndRun,
     transfer,
-    /** The caller presses `keys` in a call waiting for them; false when it waits for none. */
+    /** The caller presses `keys` in a call waiting for them, or in a conference; false when it waits for none. */
     press(uuid, keys) {
       const call = calls.live.get(uuid);
-      if (!call?.waiting || (call.waiting.element !== 'GetDigits' && call.waiting.element !== 'GetInput')) return false;
+      if (!call?.waiting || (call.waiting.element !== 'GetDigits' && call.waiting.element !== 'GetInput')) return conferences.press(uuid, keys);
       call.waiting.wake(keys);
       return true;
     },
