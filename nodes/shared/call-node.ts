@@ -108,7 +108,9 @@ export function registerCallNode<Def extends CallNodeDef, Request>(RED: NodeAPI,
   const texts = callNodeTexts(RED);
   function CallNode(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
-    runCallNode(RED, this, texts, def, requests);
+    const run = new CallNodeRun(RED, this, texts, def, requests);
+    this.on('input', (msg, send, done) => run.input(msg, send, done));
+    this.on('close', (_removed: boolean, done: () => void) => run.close(done));
   }
   RED.nodes.registerType(type, CallNode);
 }
@@ -187,136 +189,148 @@ interface Prepared<Request> {
   ignored: string[];
 }
 
-/** Makes `node` a call node: its input, status and close. */
-function runCallNode<Def extends CallNodeDef, Request>(
-  RED: NodeAPI, node: Node, texts: CallNodeTexts, def: Def, requests: CallNodeRequests<Def, Request>,
-): void {
-  const errorOutput = def.errorOutput === true;
-  const typed = typedSettings(def as unknown as Record<string, unknown>, requests.typedFields);
-  const configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
-  const account = accountOf(configNode);
+/** A call node at work: each message read, prepared, sent and ended once, in the steps below. */
+class CallNodeRun<Def extends CallNodeDef, Request> {
+  private readonly errorOutput: boolean;
+  private readonly typed: TypedSetting[];
+  private readonly configNode: PlivoConfigNode | null;
+  private readonly account: PlivoAccount | undefined;
+  private readonly scheduling: Scheduling | InputError;
+  private readonly status: CallNodeStatus;
+  /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
+  private reading: Promise<void> = Promise.resolve();
 
-  let scheduling: Scheduling | undefined;
-  let schedulingError: InputError | undefined;
-  try {
-    scheduling = parseScheduling(def.priority, def.maxWait);
-  } catch (error) {
-    schedulingError = error as InputError;
-  }
-  const initial: StatusView | undefined = !configNode ? { fill: 'red', shape: 'ring', key: 'no-account' }
-    : !account ? { fill: 'red', shape: 'ring', key: 'account-error' }
-      : schedulingError ? errorView(schedulingError) : undefined;
-  const status = callNodeStatus(node, texts, account, initial, scheduling?.priority);
-
-  /** Ends a message as an error once (see message-end.ts), counting it in the status. */
-  function fail(end: MessageEnd, error: Error): void {
-    const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
-    status.failed(error);
-    end.error(error, statusCode);
-  }
-
-  /** Puts Plivo's answer into the message and sends it on; a message that cannot take it ends as an error saying so. */
-  function succeed(end: MessageEnd, response: PlivoResponse, view: StatusView): void {
-    const refusal = end.output((msg) => {
-      msg.payload = response.body;
-      msg.statusCode = response.statusCode;
-    });
-    if (refusal === undefined) status.succeeded(view);
-    else fail(end, new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(refusal.reason) })));
+  constructor(
+    private readonly RED: NodeAPI, private readonly node: Node, private readonly texts: CallNodeTexts,
+    private readonly def: Def, private readonly requests: CallNodeRequests<Def, Request>,
+  ) {
+    this.errorOutput = def.errorOutput === true;
+    this.typed = typedSettings(def as unknown as Record<string, unknown>, requests.typedFields);
+    this.configNode = def.account ? (RED.nodes.getNode(def.account) as PlivoConfigNode | null) : null;
+    this.account = accountOf(this.configNode);
+    try {
+      this.scheduling = parseScheduling(def.priority, def.maxWait);
+    } catch (error) {
+      this.scheduling = error as InputError;
+    }
+    const initial: StatusView | undefined = !this.configNode ? { fill: 'red', shape: 'ring', key: 'no-account' }
+      : !this.account ? { fill: 'red', shape: 'ring', key: 'account-error' }
+        : this.scheduling instanceof InputError ? errorView(this.scheduling) : undefined;
+    const priority = this.scheduling instanceof InputError ? undefined : this.scheduling.priority;
+    this.status = callNodeStatus(node, texts, this.account, initial, priority);
   }
 
-  /** Step 1: the message's request, its account and its turn's policy; throws what is wrong with the message or the node. */
-  function prepare(msg: NodeMessageInFlow, values: TypedValues): Prepared<Request> {
-    if (!scheduling) throw schedulingError as InputError;
+  /** A message arrives: its typed settings are read in its turn, then it is handled; it ends once, however that goes. */
+  input(msg: NodeMessageInFlow, send: Parameters<typeof messageEnd>[4], done: Parameters<typeof messageEnd>[5]): void {
+    const end = messageEnd(this.RED, this.node, this.errorOutput, msg, send, done);
+    if (this.typed.length === 0) {
+      this.handle(msg, {}, end);
+      return;
+    }
+    // Every message takes its turn, even one whose operation reads no typed setting: messages keep their order.
+    const needed = this.typedFor(msg);
+    // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
+    this.reading = this.reading.then(() => readAllTyped(this.RED, this.node, needed, msg))
+      .then((values) => this.handle(msg, values, end))
+      .catch((error: unknown) => this.fail(end, asError(error)));
+  }
+
+  /** The node closes: its status stops; requests in flight get a grace period, then are aborted. */
+  close(done: () => void): void {
+    this.status.stop();
+    if (!this.account) {
+      done();
+      return;
+    }
+    const grace = Math.min(this.account.policy.limits.timeoutMs, CLOSE_GRACE_MS);
+    void this.account.engine.close(this.node, grace).then(() => done());
+  }
+
+  /** The typed settings this message's request uses. */
+  private typedFor(msg: NodeMessageInFlow): TypedSetting[] {
+    const { fieldsFor } = this.requests;
+    if (!fieldsFor || this.typed.length === 0) return this.typed;
+    let fields: readonly string[] | undefined;
+    try {
+      fields = fieldsFor(this.def, (msg as unknown as Record<string, unknown>).payload);
+    } catch {
+      // An unreadable payload: the request builder names it.
+      fields = undefined;
+    }
+    return fields === undefined ? this.typed : this.typed.filter((setting) => fields.includes(setting.field));
+  }
+
+  /** A message, its typed settings read: prepared, warned about what its settings shadowed, and sent; or ended as an error. */
+  private handle(msg: NodeMessageInFlow, values: TypedValues, end: MessageEnd): void {
+    let prepared: Prepared<Request>;
+    try {
+      prepared = this.prepare(msg, values);
+    } catch (error) {
+      this.fail(end, asError(error));
+      return;
+    }
+    if (prepared.ignored.length > 0) this.node.warn(this.texts.text('warn.ignored', { fields: prepared.ignored.join(', ') }));
+    this.send(end, prepared);
+  }
+
+  /** The message's request, its account and its turn's policy; throws what is wrong with the message or the node. */
+  private prepare(msg: NodeMessageInFlow, values: TypedValues): Prepared<Request> {
+    const { scheduling } = this;
+    if (scheduling instanceof InputError) throw scheduling;
     const fields = msg as unknown as Record<string, unknown>;
     const maxWait = readField(fields, 'maxWait', 'maxWait', 'msg.maxWait');
     const payload = readField(fields, 'payload', 'payload', 'msg.payload');
-    const built = buildSafely(() => requests.build(def, payload, values));
-    if (!configNode) throw new ConfigError(text('no-account'));
-    const usable = configNode.account();
+    const built = buildSafely(() => this.requests.build(this.def, payload, values));
+    if (!this.configNode) throw new ConfigError(text('no-account'));
+    const usable = this.configNode.account();
     const ignored = scheduling.maxWaitMs !== undefined && maxWait !== undefined ? [...built.ignoredFields, 'msg.maxWait'] : built.ignoredFields;
     return { request: built.request, account: usable, policy: taskPolicy(usable.policy.task, scheduling, maxWait), ignored };
   }
 
   /**
-   * Step 2: the request goes to the account's engine, unless its call is known to have ended.
-   * What Plivo answers teaches the account: a hang-up ends the call; a 404 does only when it is
-   * Plivo's own error answer and the request's 404 means the call is gone (CallSubject).
+   * The request goes to the account's engine, unless its call is known to have ended. What Plivo
+   * answers teaches the account: a hang-up ends the call; a 404 does only when it is Plivo's own
+   * error answer and the request's 404 means the call is gone (CallSubject).
    */
-  function send(end: MessageEnd, { request, account: usable, policy }: Prepared<Request>): void {
+  private send(end: MessageEnd, { request, account: usable, policy }: Prepared<Request>): void {
+    const { requests } = this;
     const subject = requests.subject(request);
     const tracked = subject !== undefined && usable.skipEndedCalls ? subject : undefined;
     const ended = tracked?.skippedWhenEnded ? usable.endedCalls.get(tracked.callUuid, Date.now()) : undefined;
     if (tracked && ended) {
-      fail(end, new CallEndedError(tracked.callUuid, ended));
+      this.fail(end, new CallEndedError(tracked.callUuid, ended));
       return;
     }
     const key = tracked?.skippedWhenEnded ? usable.endedCalls.keyOf(tracked.callUuid) : undefined;
     const sendPolicy = requests.atMostOnce(request) ? { ...policy, atMostOnce: true } : policy;
     // A message ends once (message-end.ts), so one catch serves the request's failure and anything after it.
-    usable.engine.submit(node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
+    usable.engine.submit(this.node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
       .then((response) => {
         if (tracked?.endsCall) learnEnded(usable, tracked.callUuid, 'hang-up');
-        succeed(end, response, requests.succeeded(request));
+        this.succeed(end, response, requests.succeeded(request));
       })
       .catch((error: unknown) => {
         if (tracked?.notFoundMeansEnded && error instanceof PlivoApiError && error.statusCode === 404 && isPlivoErrorAnswer(error.body)) {
           learnEnded(usable, tracked.callUuid, 'not-found');
         }
-        fail(end, asError(error));
+        this.fail(end, asError(error));
       });
   }
 
-  /** A message, its typed settings read: prepared, warned about what its settings shadowed, and sent; or ended as an error. */
-  function handle(msg: NodeMessageInFlow, values: TypedValues, end: MessageEnd): void {
-    let prepared: Prepared<Request>;
-    try {
-      prepared = prepare(msg, values);
-    } catch (error) {
-      fail(end, asError(error));
-      return;
-    }
-    if (prepared.ignored.length > 0) node.warn(texts.text('warn.ignored', { fields: prepared.ignored.join(', ') }));
-    send(end, prepared);
+  /** Puts Plivo's answer into the message and sends it on; a message that cannot take it ends as an error saying so. */
+  private succeed(end: MessageEnd, response: PlivoResponse, view: StatusView): void {
+    const refusal = end.output((msg) => {
+      msg.payload = response.body;
+      msg.statusCode = response.statusCode;
+    });
+    if (refusal === undefined) this.status.succeeded(view);
+    else this.fail(end, new OutcomeError(text('outcome-unwritable', { status: response.statusCode, reason: reasonOf(refusal.reason) })));
   }
 
-  /** The typed settings this message's request uses. */
-  function typedFor(msg: NodeMessageInFlow): TypedSetting[] {
-    if (!requests.fieldsFor || typed.length === 0) return typed;
-    let fields: readonly string[] | undefined;
-    try {
-      fields = requests.fieldsFor(def, (msg as unknown as Record<string, unknown>).payload);
-    } catch {
-      // An unreadable payload: the request builder names it.
-      fields = undefined;
-    }
-    return fields === undefined ? typed : typed.filter((setting) => fields.includes(setting.field));
+  /** Ends a message as an error once (see message-end.ts), counting it in the status. */
+  private fail(end: MessageEnd, error: Error): void {
+    const statusCode = error instanceof PlivoApiError || error instanceof NotSentError ? error.statusCode : undefined;
+    this.status.failed(error);
+    end.error(error, statusCode);
   }
-
-  /** Typed settings may be read asynchronously (context stores, JSONata): chained, so messages keep their order. */
-  let reading: Promise<void> = Promise.resolve();
-
-  node.on('input', (msg, send, done) => {
-    const end = messageEnd(RED, node, errorOutput, msg, send, done);
-    if (typed.length === 0) {
-      handle(msg, {}, end);
-      return;
-    }
-    // Every message takes its turn, even one whose operation reads no typed setting: messages keep their order.
-    const needed = typedFor(msg);
-    // Each message's turn ends however it goes, so it cannot hold up or fail the next one.
-    reading = reading.then(() => readAllTyped(RED, node, needed, msg))
-      .then((values) => handle(msg, values, end))
-      .catch((error: unknown) => fail(end, asError(error)));
-  });
-
-  node.on('close', (_removed: boolean, done: () => void) => {
-    status.stop();
-    if (!account) {
-      done();
-      return;
-    }
-    const grace = Math.min(account.policy.limits.timeoutMs, CLOSE_GRACE_MS);
-    void account.engine.close(node, grace).then(() => done());
-  });
 }
