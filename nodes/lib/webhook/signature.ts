@@ -47,12 +47,13 @@ function sortedPostString(params: WebhookParams): string {
 }
 
 /**
- * Parameters by which Plivo's callbacks name what they are about: every call callback (answer,
- * ring, hangup, fallback, and the actions of GetDigits, GetInput, Record, Dial, Conference and
- * Stream) carries CallUUID, an outbound call's carry RequestUUID, a conference's ConferenceUUID,
- * and the Record API's callback call_uuid and recording_id (Plivo's "Call Status Callbacks",
- * XML element and "Record a call" pages). A GET Plivo signs therefore always holds one of them
- * as a `Name=value` piece of its sorted query.
+ * Parameters by which Plivo's callbacks name what they are about: every request Plivo makes to
+ * an application for a voice call (answer, ring, hangup, fallback, and the actions and callbacks
+ * of its XML elements) carries CallUUID (https://www.plivo.com/docs/voice/xml/request/, "Parameters
+ * Plivo sends for voice calls"; https://www.plivo.com/docs/account/api/application/ for the answer
+ * and hangup URLs), an outbound call's RequestUUID, a conference's ConferenceUUID, and the API's
+ * recording callbacks call_uuid or recording_id. A GET Plivo signs therefore always holds one of
+ * them as a `Name=value` piece of its sorted query.
  */
 export const IDENTIFYING_PARAMETERS = ['CallUUID', 'RequestUUID', 'ConferenceUUID', 'call_uuid', 'request_uuid', 'recording_id'] as const;
 const GET_PIECE = new RegExp(`(?:^|&)(?:${IDENTIFYING_PARAMETERS.join('|')})=`);
