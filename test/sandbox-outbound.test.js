@@ -121,8 +121,10 @@ describe('the sandbox places outbound calls as Plivo does', function () {
     await start({ cps: 2 });
     const numbers = Array.from({ length: 7 }, (_, i) => `+1415555${String(1000 + i)}`);
     const { body } = await place(call(numbers.join('<')));
-    const queued = await api('GET', 'Call/?status=queued');
-    assert.deepEqual(queued.body.calls, body.request_uuid.slice(2), 'two started at once, five wait');
+    const queued = (await api('GET', 'Call/?status=queued')).body.calls;
+    // Two start at once; the others wait their second (the last at least two seconds).
+    assert.ok(queued.length >= 3 && queued.length <= 5, `${queued.length} queued`);
+    assert.deepEqual(queued, body.request_uuid.slice(7 - queued.length), 'the last ones, in order');
     const cancelled = body.request_uuid.at(-1);
     assert.equal((await api('DELETE', `Request/${cancelled}/`)).status, 204);
     assert.equal((await api('DELETE', `Request/${cancelled}/`)).status, 404, 'once');
