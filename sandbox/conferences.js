@@ -101,7 +101,7 @@ function createConferences(calls) {
   }
 
   /** POST/DELETE on members' Mute, Deaf, Play or Speak: `state` is the member's flag or what it plays/speaks, with how it was named. */
-  function memberAction(req, res, record, room, ids, members, action) {
+  function memberAction(req, res, record, ids, members, action) {
     const field = { Mute: 'muted', Deaf: 'deaf', Play: 'playing', Speak: 'speaking' }[action];
     if (req.method === 'DELETE') {
       for (const member of members) {
@@ -167,7 +167,7 @@ function createConferences(calls) {
       for (const member of members) leave(room, member, 'kicked');
       return json(res, 202, { api_id: randomUUID(), message: 'kicked', member_id: members.map((member) => member.memberId) });
     }
-    return memberAction(req, res, record, room, ids, members, action);
+    return memberAction(req, res, record, ids, members, action);
   }
 
   /** GET /sandbox/conferences/{name}: the room and each member's state, for tests and the demo. */

@@ -16,7 +16,7 @@ import { currentView, errorView, type StatusView } from '../lib/call/status';
 import { typedSettings, type TypedSetting } from '../lib/call/typed-source';
 import { StatusThrottle } from '../lib/status-throttle';
 import type { TaskPolicy } from '../lib/limit/engine-types';
-import { messageEnd, type MessageEnd } from './message-end';
+import { messageEnd, type Done, type MessageEnd, type Send } from './message-end';
 import type { PlivoAccount } from '../lib/plivo/account';
 import type { PlivoConfigNode } from './deployed-nodes';
 import { readAllTyped } from './typed-read';
@@ -221,7 +221,7 @@ class CallNodeRun<Def extends CallNodeDef, Request> {
   }
 
   /** A message arrives: its typed settings are read in its turn, then it is handled; it ends once, however that goes. */
-  input(msg: NodeMessageInFlow, send: Parameters<typeof messageEnd>[4], done: Parameters<typeof messageEnd>[5]): void {
+  input(msg: NodeMessageInFlow, send: Send, done: Done): void {
     const end = messageEnd(this.RED, this.node, this.errorOutput, msg, send, done);
     if (this.typed.length === 0) {
       this.handle(msg, {}, end);

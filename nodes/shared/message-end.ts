@@ -8,8 +8,8 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { reasonOf } from '../lib/common/errors';
 import { text } from '../lib/common/messages';
 
-type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
-type Done = (error?: Error) => void;
+export type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
+export type Done = (error?: Error) => void;
 
 export interface MessageEnd {
   /**

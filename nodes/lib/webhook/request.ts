@@ -9,7 +9,7 @@ import { text } from '../common/messages';
 import { urlOrUndefined, urlSafeToShow } from '../common/url';
 import type { ReplayGuard } from './replay-guard';
 import {
-  matchingSignature, MAX_PARAMETERS, parameterCount, parseParams, readsAsGetText, type WebhookMethod, type WebhookParams,
+  matchingSignature, MAX_PARAMETERS, parameterCount, parseParams, readsAsGetText, signedText, type WebhookMethod, type WebhookParams,
 } from './signature';
 
 /** Plivo's call webhooks are a few kilobytes; anything near this is not Plivo. */
@@ -110,12 +110,14 @@ export async function checkWebhook(request: SignedRequest, account: WebhookAccou
   const postParams = request.method === 'POST' ? parseParams(request.body) : {};
   // Without POST parameters Plivo's scheme signs the URL alone, as for GET: a GET's signature must not pass as a POST.
   if (request.method === 'POST' && Object.keys(postParams).length === 0) return { reason: 'no-parameters' };
+  // What Plivo would have signed, made once: read for a GET's shape, then checked against the signatures.
+  const text = signedText(request.method, request.url, postParams);
   // Nor may a GET's text split between the query and the body in any other way, nor a POST's pass as a GET.
-  const getText = readsAsGetText(request.method, request.url, postParams);
+  const getText = readsAsGetText(text);
   if (request.method === 'POST' && getText) return { reason: 'get-text' };
   if (request.method === 'GET' && !getText) return { reason: 'post-text' };
   const { candidates, nonce } = request.headers;
-  const matched = matchingSignature(account.authToken, request.method, request.url, postParams, nonce, candidates);
+  const matched = matchingSignature(account.authToken, text, nonce, candidates);
   if (matched === undefined) return { reason: 'bad-signature' };
   if (!(await account.replay.firstTime(matched, now))) return { reason: 'replayed' };
   return { params: request.method === 'POST' ? postParams : parseParams(new URL(request.url).search) };

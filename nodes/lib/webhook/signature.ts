@@ -59,15 +59,7 @@ export const IDENTIFYING_PARAMETERS = ['CallUUID', 'RequestUUID', 'ConferenceUUI
 const GET_PIECE = new RegExp(`(?:^|&)(?:${IDENTIFYING_PARAMETERS.join('|')})=`);
 
 /**
- * What Plivo signs after `scheme://host/path?` for a POST: the URL's own query sorted, a `.`
- * when there is one, then the POST parameters run together.
- */
-function postSignedTail(query: string, postParams: WebhookParams): string {
-  return `${query}${query ? '.' : ''}${sortedPostString(postParams)}`;
-}
-
-/**
- * True when what a request signs reads as what Plivo signs for a GET: one of
+ * True when `text` (from signedText) reads, after its `?`, as what Plivo signs for a GET: one of
  * IDENTIFYING_PARAMETERS as `Name=` at the start or after an `&`. A GET's signed text always
  * reads so; a POST's never does by itself, since it runs each name into its value. So a POST
  * whose text reads so can only carry a GET's signature, and a GET whose text does not can only
@@ -76,9 +68,10 @@ function postSignedTail(query: string, postParams: WebhookParams): string {
  * POST URL whose own query names one of those parameters, which Plivo itself then sends, is
  * refused with it.)
  */
-export function readsAsGetText(method: WebhookMethod, url: string, postParams: WebhookParams): boolean {
-  const query = sortedQuery(parseParams(new URL(url).search));
-  return GET_PIECE.test(method === 'GET' ? query : postSignedTail(query, postParams));
+export function readsAsGetText(text: string): boolean {
+  // A URL's path never holds a `?`: what follows the first one is the signed query and parameters.
+  const at = text.indexOf('?');
+  return at !== -1 && GET_PIECE.test(text.slice(at + 1));
 }
 
 /** The text Plivo signs for a request to `url` (scheme, host, path and query) with these POST parameters. */
@@ -88,19 +81,24 @@ export function signedText(method: WebhookMethod, url: string, postParams: Webho
   const query = sortedQuery(parseParams(parsed.search));
   const hasPost = method === 'POST' && Object.keys(postParams).length > 0;
   if (!hasPost) return query ? `${base}?${query}` : base;
-  return `${base}?${postSignedTail(query, postParams)}`;
+  return `${base}?${query}${query ? '.' : ''}${sortedPostString(postParams)}`;
+}
+
+/** The V3 signature of a signed text (from signedText) with `nonce`. */
+function signText(authToken: string, text: string, nonce: string): string {
+  return createHmac('sha256', authToken).update(`${text}.${nonce}`).digest('base64');
 }
 
 export function signV3(authToken: string, method: WebhookMethod, url: string, postParams: WebhookParams, nonce: string): string {
-  return createHmac('sha256', authToken).update(`${signedText(method, url, postParams)}.${nonce}`).digest('base64');
+  return signText(authToken, signedText(method, url, postParams), nonce);
 }
 
 /**
- * The signature among `candidates` that is the one for this request, compared in constant
+ * The signature among `candidates` that is the one for this signed text, compared in constant
  * time; undefined when none is. The one that matched is what a replay would repeat.
  */
-export function matchingSignature(authToken: string, method: WebhookMethod, url: string, postParams: WebhookParams, nonce: string, candidates: readonly string[]): string | undefined {
-  const expected = Buffer.from(signV3(authToken, method, url, postParams, nonce));
+export function matchingSignature(authToken: string, text: string, nonce: string, candidates: readonly string[]): string | undefined {
+  const expected = Buffer.from(signText(authToken, text, nonce));
   let matched: string | undefined;
   for (const candidate of candidates) {
     const given = Buffer.from(candidate);
