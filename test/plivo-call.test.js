@@ -11,7 +11,7 @@ const { EndedCalls, endedByWebhook } = require('../dist/nodes/lib/plivo/ended-ca
 const callNode = require('../dist/nodes/plivo-call.js').default;
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
 const {
-  helper, configNode, playNode, speakNode, Outcomes, startOwnSandbox, credentialsFor, textKey, isCallEnded, nodeRoutes,
+  helper, configNode, playNode, speakNode, Outcomes, startOwnSandbox, credentialsFor, textKey, isCallEnded, nodeRoutes, sandboxApi,
 } = require('./support.js');
 
 const CALL = '2d6a3c4e-1f0b-4c8e-9a55-0c1d2e3f4a5b';
@@ -394,13 +394,10 @@ describe('plivo call node, against the sandbox', function () {
   describe('calls placed through the API: cancel a call request, the queued calls', () => {
     /** Places calls on the sandbox as Make a call does; Plivo's answer. */
     async function placeCalls(to) {
-      const { authId, authToken } = sandbox.account;
-      const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/Call/`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ from: '+14155550100', to: to.join('<'), answer_url: `http://127.0.0.1:${routes.port}/plivo/events`, ring_timeout: 60 }),
+      const answer = await sandboxApi(sandbox, 'POST', 'Call/', {
+        from: '+14155550100', to: to.join('<'), answer_url: `http://127.0.0.1:${routes.port}/plivo/events`, ring_timeout: 60,
       });
-      return answer.json();
+      return answer.body;
     }
 
     it('lists the requests Plivo still holds queued, and cancels one: it never starts; a second cancel is Plivo\'s 404', async () => {

@@ -7,35 +7,15 @@
  * a stop that names members otherwise than its start stops nothing, as on Plivo.
  */
 const assert = require('node:assert/strict');
-const http = require('node:http');
-const { validateV3Signature } = require('plivo/dist/utils/v3Security.js');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { plivoClientFor } = require('../scripts/runtime-process.js');
-const { startOwnSandbox } = require('./support.js');
+const { startOwnSandbox, sandboxApi, callbackServer } = require('./support.js');
 const { waitFor } = require('./webhook-support.js');
 
-/** A loopback server: answers the room's XML at /answer and records the room's events at /events, with their signature's verdict. */
-async function roomServer(authToken) {
-  const events = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
-      const base = `http://${req.headers.host}`;
-      if (req.url === '/answer') {
-        res.writeHead(200, { 'content-type': 'application/xml' }).end(
-          `<Response><Conference callbackUrl="${base}/events" digitsMatch="*1">incident</Conference><Speak>You left the bridge</Speak></Response>`);
-        return;
-      }
-      const signed = validateV3Signature(req.method, `${base}${req.url}`, req.headers['x-plivo-signature-v3-nonce'], authToken, req.headers['x-plivo-signature-v3'], params);
-      events.push({ ...params, signed });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { events, base: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
-}
+/** The room's XML at /answer, whose callbackUrl is /events on the same server. */
+const roomXml = (path, base) => (path === '/answer'
+  ? `<Response><Conference callbackUrl="${base}/events" digitsMatch="*1">incident</Conference><Speak>You left the bridge</Speak></Response>`
+  : undefined);
 
 describe('the sandbox runs conferences as Plivo does', function () {
   this.timeout(20_000);
@@ -45,7 +25,8 @@ describe('the sandbox runs conferences as Plivo does', function () {
 
   beforeEach(async () => {
     sandbox = await startOwnSandbox(startSandbox, { timeScale: 0.01 });
-    room = await roomServer(sandbox.account.authToken);
+    room = await callbackServer(sandbox.account.authToken, roomXml);
+    room.events = () => room.heard.filter((one) => one.path === '/events').map((one) => ({ ...one.params, signed: one.signed }));
     calls = [];
     for (let i = 0; i < 3; i += 1) {
       const answer = await fetch(`${sandbox.url}/sandbox/calls`, {
@@ -53,27 +34,19 @@ describe('the sandbox runs conferences as Plivo does', function () {
       });
       calls.push((await answer.json()).call_uuid);
     }
-    await waitFor(() => room.events.filter((event) => event.ConferenceAction === 'enter').length === 3, 'three enter events');
+    await waitFor(() => room.events().filter((event) => event.ConferenceAction === 'enter').length === 3, 'three enter events');
   });
   afterEach(async () => {
     await sandbox.close();
     await room.close();
   });
 
-  async function api(method, path, body) {
-    const { authId, authToken } = sandbox.account;
-    const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/${path}`, {
-      method,
-      headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: answer.status, body: answer.status === 204 ? undefined : await answer.json() };
-  }
+  const api = (method, path, body) => sandboxApi(sandbox, method, path, body);
   const view = async () => (await fetch(`${sandbox.url}/sandbox/conferences/incident`)).json();
-  const memberOf = (callUuid) => room.events.find((event) => event.ConferenceAction === 'enter' && event.CallUUID === callUuid).ConferenceMemberID;
+  const memberOf = (callUuid) => room.events().find((event) => event.ConferenceAction === 'enter' && event.CallUUID === callUuid).ConferenceMemberID;
 
   it('each call joins as a member; enter is told, signed, naming room, member and call; list and details show them', async () => {
-    const enters = room.events.filter((event) => event.ConferenceAction === 'enter');
+    const enters = room.events().filter((event) => event.ConferenceAction === 'enter');
     assert.ok(enters.every((event) => event.signed && event.ConferenceName === 'incident' && /^[0-9a-f-]{36}$/.test(event.ConferenceUUID)));
     assert.deepEqual(enters.map((event) => event.CallUUID).sort(), [...calls].sort());
     assert.equal(new Set(enters.map((event) => event.ConferenceMemberID)).size, 3);
@@ -114,13 +87,13 @@ describe('the sandbox runs conferences as Plivo does', function () {
     assert.equal((await api('DELETE', 'Conference/incident/Record/')).status, 204);
     const press = await fetch(`${sandbox.url}/sandbox/digits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ call_uuid: calls[1], digits: '*1' }) });
     assert.equal(press.status, 200);
-    await waitFor(() => room.events.some((event) => event.ConferenceAction === 'digits'), 'the digits event');
-    assert.equal(room.events.find((event) => event.ConferenceAction === 'digits').ConferenceDigitsMatch, '*1');
+    await waitFor(() => room.events().some((event) => event.ConferenceAction === 'digits'), 'the digits event');
+    assert.equal(room.events().find((event) => event.ConferenceAction === 'digits').ConferenceDigitsMatch, '*1');
     const kicked = memberOf(calls[0]);
     assert.deepEqual((await api('POST', `Conference/incident/Member/${kicked}/Kick/`)).body.member_id, [kicked]);
     await waitFor(() => sandbox.callLog(calls[0]).at(-1).element === 'end', 'the kicked call\'s XML to go on and end');
     assert.deepEqual(sandbox.callLog(calls[0]).map((step) => step.element), ['Conference', 'Speak', 'end']);
-    await waitFor(() => room.events.some((event) => event.ConferenceAction === 'exit' && event.ConferenceMemberID === kicked), 'the kicked member\'s exit');
+    await waitFor(() => room.events().some((event) => event.ConferenceAction === 'exit' && event.ConferenceMemberID === kicked), 'the kicked member\'s exit');
     assert.equal((await view()).members.length, 2);
   });
 
@@ -129,7 +102,7 @@ describe('the sandbox runs conferences as Plivo does', function () {
     assert.equal(sandbox.call(calls[2]), undefined, 'the member\'s call ended');
     assert.equal((await api('DELETE', 'Conference/incident/')).status, 204);
     assert.ok(calls.every((uuid) => sandbox.call(uuid) === undefined));
-    await waitFor(() => room.events.filter((event) => event.ConferenceAction === 'exit').length === 3, 'three exits');
+    await waitFor(() => room.events().filter((event) => event.ConferenceAction === 'exit').length === 3, 'three exits');
     assert.deepEqual((await api('GET', 'Conference/')).body.conferences, []);
     assert.equal((await api('GET', 'Conference/incident/')).status, 404);
   });

@@ -6,11 +6,9 @@
  * requests listed and cancelled. The official SDK's own request is accepted.
  */
 const assert = require('node:assert/strict');
-const http = require('node:http');
-const { validateV3Signature } = require('plivo/dist/utils/v3Security.js');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { plivoClientFor } = require('../scripts/runtime-process.js');
-const { startOwnSandbox } = require('./support.js');
+const { startOwnSandbox, sandboxApi, callbackServer } = require('./support.js');
 const { waitFor: waitUntil } = require('./webhook-support.js');
 
 const waitFor = (check, what, timeoutMs = 5000) => waitUntil(check, what, timeoutMs);
@@ -23,25 +21,9 @@ const NO_ANSWER = '+14155550002';
 const MACHINE = '+14155550003';
 const NO_SUCH_NUMBER = '+14155550004';
 
-/** A loopback server for the calls' callbacks: answers XML at /answer, records everything with its signature's verdict. */
-async function callbackServer(authToken, answerXml = '<Response><Speak>Your alarm: disk full</Speak></Response>') {
-  const heard = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
-      const url = `http://${req.headers.host}${req.url}`;
-      const signed = validateV3Signature(req.method, url, req.headers['x-plivo-signature-v3-nonce'], authToken, req.headers['x-plivo-signature-v3'], params);
-      heard.push({ path: req.url, params, signed, at: Date.now() });
-      if (req.url === '/answer') res.writeHead(200, { 'content-type': 'application/xml' }).end(answerXml);
-      else res.writeHead(200).end();
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  return { heard, base, close: () => new Promise((resolve) => server.close(resolve)) };
-}
+const ALARM = '<Response><Speak>Your alarm: disk full</Speak></Response>';
+/** The calls' callbacks, with `answerXml` at /answer. */
+const hooksFor = (sandbox, answerXml = ALARM) => callbackServer(sandbox.account.authToken, (path) => (path === '/answer' ? answerXml : undefined));
 
 describe('the sandbox places outbound calls as Plivo does', function () {
   this.timeout(20_000);
@@ -50,30 +32,15 @@ describe('the sandbox places outbound calls as Plivo does', function () {
 
   async function start(options = {}) {
     sandbox = await startOwnSandbox(startSandbox, { timeScale: 0.05, ...options });
-    hooks = await callbackServer(sandbox.account.authToken);
+    hooks = await hooksFor(sandbox);
   }
   afterEach(async () => {
     await sandbox?.close();
     await hooks?.close();
   });
 
-  /** POST Call/ with the account's credentials; {status, body}. */
-  async function place(body) {
-    const { authId, authToken } = sandbox.account;
-    const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/Call/`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: answer.status, body: await answer.json().catch(() => undefined) };
-  }
-  async function api(method, path) {
-    const { authId, authToken } = sandbox.account;
-    const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/${path}`, {
-      method, headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}` },
-    });
-    return { status: answer.status, body: answer.status === 204 ? undefined : await answer.json() };
-  }
+  const place = (body) => sandboxApi(sandbox, 'POST', 'Call/', body);
+  const api = (method, path) => sandboxApi(sandbox, method, path);
   const call = (to, extra = {}) => ({
     from: FROM, to, answer_url: `${hooks.base}/answer`, ring_url: `${hooks.base}/ring`, hangup_url: `${hooks.base}/hangup`, ...extra,
   });
@@ -152,7 +119,7 @@ describe('the sandbox places outbound calls as Plivo does', function () {
   it('over its cap of concurrent calls a call fails at once (Plivo\'s 5030), none is placed over it', async () => {
     await start({ cps: 10, maxConcurrent: 2 });
     await hooks.close();
-    hooks = await callbackServer(sandbox.account.authToken, '<Response><Wait length="10"/></Response>');
+    hooks = await hooksFor(sandbox, '<Response><Wait length="10"/></Response>');
     await place(call([PERSON, '+14155558888', '+14155557777', '+14155556666'].join('<')));
     await waitFor(() => hangups().length === 4, 'every hangup');
     const failed = hangups().filter((one) => one.params.HangupCause === 'CALL_LIMIT_EXCEEDED');

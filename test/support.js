@@ -2,6 +2,7 @@
 /** Shared test plumbing: the built nodes, a flow around one node (plivo play, speak, call or xml), outcome capture. */
 const http = require('node:http');
 const helper = require('node-red-node-test-helper');
+const { validateV3Signature } = require('plivo/dist/utils/v3Security.js');
 const playNode = require('../dist/nodes/plivo-play.js').default;
 const speakNode = require('../dist/nodes/plivo-speak.js').default;
 const configNode = require('../dist/nodes/plivo-config.js').default;
@@ -142,6 +143,40 @@ function startOwnSandbox(startSandbox, options = {}) {
   return startSandbox({ authId: `MAOWN${String(accounts).padStart(15, '0')}`, authToken: `${AUTH_TOKEN}-${accounts}`, ...options });
 }
 
+/** A request to the sandbox's Plivo API with its account's credentials (`path` under /v1/Account/{id}/): {status, body}. */
+async function sandboxApi(sandbox, method, path, body) {
+  const { authId, authToken } = sandbox.account;
+  const answer = await fetch(`${sandbox.url}/v1/Account/${authId}/${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: answer.status, body: answer.status === 204 ? undefined : await answer.json() };
+}
+
+/**
+ * A loopback server for a sandbox's callbacks: records each as {path, params, signed (the official
+ * SDK's verdict on its V3 signature), at}, and answers `answerFor(path, base)` as XML when that gives any.
+ */
+async function callbackServer(authToken, answerFor) {
+  const heard = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+      const base = `http://${req.headers.host}`;
+      const signed = validateV3Signature(req.method, `${base}${req.url}`, req.headers['x-plivo-signature-v3-nonce'], authToken, req.headers['x-plivo-signature-v3'], params);
+      heard.push({ path: req.url, params, signed, at: Date.now() });
+      const xml = answerFor(req.url, base);
+      if (xml === undefined) res.writeHead(200).end();
+      else res.writeHead(200, { 'content-type': 'application/xml' }).end(xml);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { heard, base: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
 function credentialsFor(sandbox, ...ids) {
   const { authId, authToken } = sandbox.account;
   return Object.fromEntries((ids.length ? ids : ['cfg']).map((id) => [id, { authId, authToken }]));
@@ -149,5 +184,5 @@ function credentialsFor(sandbox, ...ids) {
 
 module.exports = {
   helper, playNode, speakNode, configNode, AUTH_ID, AUTH_TOKEN, textKey, playFlow, loadPlayFlow, loadSpeakFlow, Outcomes,
-  startOwnSandbox, credentialsFor, isCallEnded, CATCH_COPIES_CODE, nodeRoutes,
+  startOwnSandbox, credentialsFor, isCallEnded, CATCH_COPIES_CODE, nodeRoutes, sandboxApi, callbackServer,
 };
