@@ -59,7 +59,7 @@ export default function register(RED: NodeAPI): void {
       const redisUrl = parseRedisUrl(def.redisUrl);
       const redisPassword = node.credentials?.redisPassword || undefined;
       authId = resolved.authId;
-      const shared = acquireAccount(authId, resolved.baseUrl, node, policy.limits, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log);
+      const shared = acquireAccount(authId, resolved.baseUrl, node, policy.limits, policy.calls, redisUrl ? { url: redisUrl, password: redisPassword } : undefined, log);
       account = {
         client: new PlivoClient(resolved, {
           timeoutMs: policy.limits.timeoutMs,
@@ -71,6 +71,9 @@ export default function register(RED: NodeAPI): void {
         webhook: { authToken: resolved.authToken, replay: shared.replay },
         endedCalls: shared.ended,
         skipEndedCalls: def.skipEndedCalls !== false,
+        calls: shared.calls,
+        live: shared.live,
+        placed: shared.placed,
       };
     } catch (error) {
       account = error as Error;

@@ -7,7 +7,7 @@ const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const root = path.join(__dirname, '..');
 const LANGUAGES = ['de', 'ja'];
-const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-xml', 'plivo-config', 'plivo-webhook'];
+const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-xml', 'plivo-config', 'plivo-webhook', 'plivo-make-call'];
 
 function catalog(lang, node) {
   return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));

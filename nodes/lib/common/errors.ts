@@ -153,8 +153,29 @@ function seconds(ms: number): number {
 
 /** A message that waited in the queue longer than its maximum wait: never sent. */
 export class ExpiredError extends NotSentError {
+  readonly code = 'EXPIRED';
+
   constructor(waitedMs: number, maxWaitMs: number, source: string) {
     super(text('waited-too-long', { waited: seconds(waitedMs), limit: seconds(maxWaitMs), source }));
+  }
+}
+
+/** A call still in this package's queue that the flow cancelled (msg.cancel): never placed. */
+export class CancelledError extends NotSentError {
+  readonly code = 'CANCELLED';
+
+  constructor() {
+    super(text('cancelled'));
+  }
+}
+
+/** A placed call whose hangup callback never came within the longest the call could last. */
+export class NoOutcomeError extends Error {
+  readonly code = 'NO_HANGUP_HEARD';
+
+  constructor(requestUuid: string, minutes: number) {
+    super(text('no-hangup-heard', { request: requestUuid, minutes }));
+    this.name = text('names.outcome');
   }
 }
 

@@ -22,6 +22,7 @@ import { text } from '../common/messages';
 import { FairQueue, type Priority } from './fair-queue';
 import { systemClock, type Attempt, type Clock, type EngineLimits, type EngineSnapshot, type TaskPolicy } from './engine-types';
 import { InFlightLimit } from './in-flight';
+import type { Leases } from './leases';
 import { Pacer } from './pacer';
 import { decideAfterRateLimit, decideRetry, finalError, isRateLimited } from './retry-policy';
 import type { SharedWindow } from './shared-window';
@@ -89,6 +90,9 @@ export class RequestEngine {
   private readonly inFlightLimit = new InFlightLimit();
   /** Tasks with a key that have not started (queued, or waiting to be tried again), by key: what `drop` ends. */
   private readonly unstarted = new Map<string, Set<Task<unknown>>>();
+  /** What a started request holds after its answer (an account's live calls): none starts while it has no room. */
+  private gate: Leases | undefined;
+  private leaveGate: (() => void) | undefined;
 
   constructor(limits: EngineLimits, clock: Clock = systemClock) {
     this.limits = limits;
@@ -112,6 +116,14 @@ export class RequestEngine {
     this.shared.use(shared);
     this.pump();
     this.changed();
+  }
+
+  /** From now on, a request starts only while `gate` has room; a lease it frees wakes the queue (undefined: no gate). */
+  setGate(gate: Leases | undefined): void {
+    this.leaveGate?.();
+    this.gate = gate;
+    this.leaveGate = gate?.onFree(() => this.pump());
+    this.pump();
   }
 
   /**
@@ -250,7 +262,8 @@ export class RequestEngine {
   private pump(): void {
     clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
-    while (this.queue.size > 0 && this.inFlight < this.inFlightLimit.cap(this.limits)) {
+    // The gate's lease is taken by the attempt itself, which start() calls at once: room is asked again for each.
+    while (this.queue.size > 0 && this.inFlight < this.inFlightLimit.cap(this.limits) && (this.gate?.room() ?? 1) > 0) {
       const now = this.clock.now();
       const windowDelay = this.window.delay(now);
       if (windowDelay === undefined) return;
@@ -272,7 +285,8 @@ export class RequestEngine {
 
   /** Asks the shared window for as many slots as could start now, and starts that many. */
   private acquireShared(now: number): void {
-    const wanted = Math.min(this.queue.size, this.inFlightLimit.cap(this.limits) - this.inFlight, this.window.room(now), this.pacer.room(now));
+    const wanted = Math.min(this.queue.size, this.inFlightLimit.cap(this.limits) - this.inFlight, this.window.room(now), this.pacer.room(now),
+      this.gate?.room() ?? Number.POSITIVE_INFINITY);
     this.shared.acquire(wanted, this.limits.rateLimit, this.limits.timeoutMs + this.window.windowMs, this.window.windowMs,
       this.queue.urgency ?? 'normal', (slots) => {
         for (const slot of slots) {

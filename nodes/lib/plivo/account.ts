@@ -10,6 +10,9 @@ import type { RequestEngine } from '../limit/request-engine';
 import type { WebhookAccount } from '../webhook/request';
 import type { Account, PlivoClient } from './client';
 import type { EndedCalls } from './ended-calls';
+import type { Leases } from '../limit/leases';
+import type { PlacedCalls } from './placed-calls';
+
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
 
@@ -28,11 +31,22 @@ export interface EngineSettings {
   timeout?: unknown;
   retries?: unknown;
   rateLimitWait?: unknown;
+  /** Calls started per second (Plivo's CPS, 2 unless Plivo raised it). */
+  callsPerSecond?: unknown;
+  /** Calls live at once at most; blank: no cap. */
+  maxConcurrentCalls?: unknown;
+}
+
+/** How the account starts calls: Plivo's calls per second, and optionally a cap on calls live at once. */
+export interface CallLimits {
+  cps: number;
+  maxConcurrent: number | undefined;
 }
 
 export interface RequestPolicy {
   limits: EngineLimits;
   task: TaskPolicy;
+  calls: CallLimits;
 }
 
 /**
@@ -41,11 +55,11 @@ export interface RequestPolicy {
  * sends a window's worth quickly enough to use the limit at round trips up to a second.
  */
 export const ENGINE_DEFAULTS = {
-  rateLimit: 300, rateWindow: 5, concurrency: 60, queueLimit: 10_000, timeout: 10, retries: 2, rateLimitWait: 60,
+  rateLimit: 300, rateWindow: 5, concurrency: 60, queueLimit: 10_000, timeout: 10, retries: 2, rateLimitWait: 60, callsPerSecond: 2,
 } as const;
 
 const ENGINE_MINIMUMS: Record<keyof typeof ENGINE_DEFAULTS, number> = {
-  rateLimit: 1, rateWindow: 1, concurrency: 1, queueLimit: 1, timeout: 1, retries: 0, rateLimitWait: 0,
+  rateLimit: 1, rateWindow: 1, concurrency: 1, queueLimit: 1, timeout: 1, retries: 0, rateLimitWait: 0, callsPerSecond: 1,
 };
 
 function text(value: unknown): string {
@@ -102,7 +116,18 @@ export function resolveRequestPolicy(settings: EngineSettings): RequestPolicy {
       retries: engineSetting(settings, 'retries'),
       rateLimitWaitMs: engineSetting(settings, 'rateLimitWait') * 1000,
     },
+    calls: { cps: engineSetting(settings, 'callsPerSecond'), maxConcurrent: maxConcurrentCalls(settings.maxConcurrentCalls) },
   };
+}
+
+/** Blank: no cap; else a whole number of calls, at least 1. */
+function maxConcurrentCalls(value: unknown): number | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new ConfigError(describe('account-setting-invalid', { name: 'maxConcurrentCalls', minimum: 1 }, value));
+  }
+  return number;
 }
 
 /**
@@ -134,4 +159,8 @@ export interface PlivoAccount {
   endedCalls: EndedCalls;
   /** Whether requests for a call that has ended end unsent (the account's setting; on unless turned off). */
   skipEndedCalls: boolean;
+  /** Make a call's own engine: the account's calls per second, gated by its live calls. */
+  calls: RequestEngine;
+  live: Leases;
+  placed: PlacedCalls;
 }

@@ -17,11 +17,14 @@ import { RequestEngine } from '../limit/request-engine';
 import { RedisSeenSignatures, ReplayGuard } from '../webhook/replay-guard';
 import { CallEndedError } from '../common/errors';
 import { ENDED_MEMORY_MS, EndedCalls, LOCAL_CAPACITY } from './ended-calls';
-import { DEFAULT_BASE_URL } from './account';
+import { DEFAULT_BASE_URL, type CallLimits } from './account';
 import { RedisEndedCalls } from './redis-ended-calls';
+import { Leases } from '../limit/leases';
+import { PlacedCalls } from './placed-calls';
 
 interface User {
   limits: EngineLimits;
+  calls: CallLimits;
   redis: RedisSettings | undefined;
 }
 
@@ -29,15 +32,23 @@ export interface SharedAccount {
   engine: RequestEngine;
   replay: ReplayGuard;
   ended: EndedCalls;
+  /** Starts calls (Make a call) at the account's calls per second, while its live calls are under their cap. */
+  calls: RequestEngine;
+  /** The account's calls placed and not yet over, each a lease from placement to hangup. */
+  live: Leases;
+  placed: PlacedCalls;
 }
 
 interface Shared {
   engine: RequestEngine;
+  calls: RequestEngine;
+  live: Leases;
+  placed: PlacedCalls;
   replay: ReplayGuard;
   /** API base URL to the memory of that base URL's ended calls. */
   ended: Map<string, EndedCalls>;
   users: Map<object, User>;
-  redis?: { settings: RedisSettings; window: RedisWindow; seen: RedisSeenSignatures; ended: Map<string, RedisEndedCalls> };
+  redis?: { settings: RedisSettings; window: RedisWindow; callsWindow: RedisWindow; seen: RedisSeenSignatures; ended: Map<string, RedisEndedCalls> };
 }
 
 const accounts = new Map<string, Shared>();
@@ -54,6 +65,25 @@ function strictest(users: Iterable<User>): EngineLimits | undefined {
     };
   }
   return result;
+}
+
+/** The calls engine's limits: the strictest CPS per second; the rest as the account's engine. */
+function callEngineLimits(users: Iterable<User>, base: EngineLimits): { limits: EngineLimits; maxConcurrent: number | undefined } {
+  let cps = Number.POSITIVE_INFINITY;
+  let maxConcurrent: number | undefined;
+  for (const { calls } of users) {
+    cps = Math.min(cps, calls.cps);
+    if (calls.maxConcurrent !== undefined) maxConcurrent = Math.min(maxConcurrent ?? Number.POSITIVE_INFINITY, calls.maxConcurrent);
+  }
+  return { limits: { ...base, rateLimit: Number.isFinite(cps) ? cps : 2, rateWindowMs: 1000 }, maxConcurrent };
+}
+
+function applyLimits(shared: Shared, fallback: EngineLimits): void {
+  const limits = strictest(shared.users.values()) ?? fallback;
+  shared.engine.setLimits(limits);
+  const calls = callEngineLimits(shared.users.values(), limits);
+  shared.calls.setLimits(calls.limits);
+  shared.live.setCap(calls.maxConcurrent);
 }
 
 const sameRedis = (a: RedisSettings, b: RedisSettings) => a.url === b.url && a.password === b.password;
@@ -73,12 +103,21 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
     return Promise.resolve();
   }
   const old = shared.redis;
-  const closed = old ? Promise.all([old.window.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
+  const closed = old
+    ? Promise.all([old.window.close(), old.callsWindow.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
     : Promise.resolve();
   shared.redis = wanted
-    ? { settings: wanted, window: new RedisWindow(authId, wanted, log), seen: new RedisSeenSignatures(authId, wanted, log), ended: new Map() }
+    ? {
+      settings: wanted,
+      window: new RedisWindow(authId, wanted, log),
+      // Calls per second are a limit of their own, in a window of their own.
+      callsWindow: new RedisWindow(`${authId}:calls`, wanted, log),
+      seen: new RedisSeenSignatures(authId, wanted, log),
+      ended: new Map(),
+    }
     : undefined;
   shared.engine.setSharedWindow(shared.redis?.window);
+  shared.calls.setSharedWindow(shared.redis?.callsWindow);
   shared.replay.useRedis(shared.redis?.seen);
   for (const ended of shared.ended.values()) ended.useShare(undefined);
   shareEnded(authId, shared, log);
@@ -104,11 +143,26 @@ function endedFor(shared: Shared, baseUrl: string): EndedCalls {
   if (!ended) {
     const made = new EndedCalls(ENDED_MEMORY_MS, LOCAL_CAPACITY, baseUrl);
     // Only requests submitted with the call's key (EndedCalls.keyOf) are dropped.
-    made.onEnded((callUuid, call) => shared.engine.drop(made.keyOf(callUuid), () => new CallEndedError(callUuid, call)));
+    made.onEnded((callUuid, call) => {
+      shared.engine.drop(made.keyOf(callUuid), () => new CallEndedError(callUuid, call));
+      // A placed call known to have ended (its hang-up, a 404) no longer counts as live, whatever its hangup callback does.
+      const requestUuid = shared.placed.requestOf(callUuid);
+      if (requestUuid !== undefined) shared.live.release(requestUuid);
+    });
     shared.ended.set(baseUrl, made);
     ended = made;
   }
   return ended;
+}
+
+/** The account's live calls end with their outcome; a call any request learns has ended frees its lease at once. */
+function newShared(limits: EngineLimits): Shared {
+  const live = new Leases();
+  const placed = new PlacedCalls();
+  const calls = new RequestEngine({ ...limits, rateWindowMs: 1000 });
+  calls.setGate(live);
+  placed.onSettled((requestUuid) => live.release(requestUuid));
+  return { engine: new RequestEngine(limits), calls, live, placed, replay: new ReplayGuard(), ended: new Map(), users: new Map() };
 }
 
 export function acquireAccount(
@@ -116,26 +170,26 @@ export function acquireAccount(
   baseUrl: string,
   user: object,
   limits: EngineLimits,
+  calls: CallLimits,
   redis: RedisSettings | undefined,
   log: RedisLog,
 ): SharedAccount {
   let shared = accounts.get(authId);
   if (!shared) {
-    shared = { engine: new RequestEngine(limits), replay: new ReplayGuard(), ended: new Map(), users: new Map() };
+    shared = newShared(limits);
     accounts.set(authId, shared);
   }
   const ended = endedFor(shared, baseUrl);
-  shared.users.set(user, { limits, redis });
-  shared.engine.setLimits(strictest(shared.users.values()) ?? limits);
+  shared.users.set(user, { limits, calls, redis });
+  applyLimits(shared, limits);
   void matchRedis(authId, shared, log);
-  return { engine: shared.engine, replay: shared.replay, ended };
+  return { engine: shared.engine, replay: shared.replay, ended, calls: shared.calls, live: shared.live, placed: shared.placed };
 }
 
 /** Resolves when the account's Redis connections, if this was their last user, have closed. */
 export function releaseAccount(authId: string, user: object, log: RedisLog): Promise<void> {
   const shared = accounts.get(authId);
   if (!shared || !shared.users.delete(user)) return Promise.resolve();
-  const limits = strictest(shared.users.values());
-  if (limits) shared.engine.setLimits(limits);
+  if (shared.users.size > 0) applyLimits(shared, strictest(shared.users.values()) as EngineLimits);
   return matchRedis(authId, shared, log);
 }

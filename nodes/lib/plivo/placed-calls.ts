@@ -1,0 +1,226 @@
+/**
+ * The calls this runtime placed whose outcome has not come yet, by request UUID (what Make a
+ * call answers, and what every callback of that call carries as RequestUUID). A signed webhook
+ * of the account that hears of such a call tells it here: the answer (and every later callback)
+ * learns what the placing message kept (`msg.placed`), and the hangup settles the outcome once.
+ * A call whose hangup never comes settles as unheard once the longest it could last is over.
+ *
+ * Each call belongs to the node that placed it, by node id, not to a node object: after a
+ * redeploy the node with the same id gets the outcomes of the calls its predecessor placed.
+ *
+ * At most `capacity` calls wait at once; the oldest never pushes out: a placement over the
+ * capacity is refused, so no outcome is ever silently lost.
+ */
+
+/** What Plivo's hangup callback says of a placed call, as the make-call node's second output carries it. */
+export interface CallOutcome {
+  /** answered / busy / no-answer / failed / canceled / rejected */
+  status: string;
+  RequestUUID: string;
+  CallUUID?: string;
+  To?: string;
+  CallStatus?: string;
+  HangupCause?: string;
+  Duration?: number;
+  BillDuration?: number;
+  AnswerTime?: string;
+  EndTime?: string;
+  /** With machine detection: whether a machine answered. */
+  Machine?: boolean;
+}
+
+/** The placing node hears each of its calls' outcome (undefined: no hangup was heard in time), with what it stored at placement. */
+export type OutcomeHandler = (data: unknown, outcome: CallOutcome | undefined, requestUuid: string) => void;
+
+interface Pending {
+  /** The placing node's id. */
+  owner: string;
+  /** What the owner stored (its message), given back with the outcome. */
+  data: unknown;
+  /** What the placing message kept for the answer flows (msg.placed). */
+  kept: unknown;
+  expiresAt: number;
+  /** The campaign it was placed in ('' for none), which a cancel names. */
+  campaign: string;
+  callUuid?: string;
+  /** A callback said the call is in progress: a cancel no longer applies. */
+  answered?: boolean;
+  /** Machine detection's verdict, from the answer callback (the hangup may not repeat it). */
+  machine?: string;
+}
+
+export const PLACED_CAPACITY = 20_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Plivo's final CallStatus values (Make a call's hangup_url, the Call Status page). */
+const FINAL = new Set(['completed', 'busy', 'failed', 'timeout', 'no-answer', 'canceled', 'cancel']);
+
+function uuidIn(params: Record<string, unknown>, name: string): string | undefined {
+  const value = params[name];
+  return typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : undefined;
+}
+
+const textIn = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+const numberIn = (value: unknown) => (typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : undefined);
+
+/** The outcome's word for a final CallStatus (and its HangupCause, which tells a rejection from a failure). */
+export function outcomeStatus(callStatus: string, hangupCause: string | undefined): string {
+  switch (callStatus) {
+    case 'completed':
+      return 'answered';
+    case 'timeout':
+    case 'no-answer':
+      return 'no-answer';
+    case 'cancel':
+    case 'canceled':
+      return 'canceled';
+    case 'busy':
+      return 'busy';
+    default:
+      return hangupCause === 'CALL_REJECTED' ? 'rejected' : 'failed';
+  }
+}
+
+/** The outcome a signed hangup callback describes, or undefined when it is not one. */
+export function outcomeOf(params: Record<string, unknown>): CallOutcome | undefined {
+  const requestUuid = uuidIn(params, 'RequestUUID');
+  const callStatus = textIn(params.CallStatus);
+  const hangup = params.Event === 'Hangup' || (callStatus !== undefined && FINAL.has(callStatus));
+  if (requestUuid === undefined || !hangup) return undefined;
+  const cause = textIn(params.HangupCause);
+  const outcome: CallOutcome = { status: outcomeStatus(callStatus ?? 'completed', cause), RequestUUID: requestUuid };
+  const callUuid = uuidIn(params, 'CallUUID');
+  if (callUuid) outcome.CallUUID = callUuid;
+  const fields: Array<[keyof CallOutcome, unknown]> = [
+    ['To', textIn(params.To)], ['CallStatus', callStatus], ['HangupCause', cause], ['Duration', numberIn(params.Duration)],
+    ['BillDuration', numberIn(params.BillDuration)], ['AnswerTime', textIn(params.AnswerTime)], ['EndTime', textIn(params.EndTime)],
+    ['Machine', params.Machine === 'true' ? true : params.Machine === 'false' ? false : undefined],
+  ];
+  for (const [name, value] of fields) if (value !== undefined) (outcome as unknown as Record<string, unknown>)[name] = value;
+  return outcome;
+}
+
+export class PlacedCalls {
+  private readonly pending = new Map<string, Pending>();
+  /** Call UUID to request UUID, learnt from the callbacks heard: a later callback may carry only the call UUID. */
+  private readonly byCall = new Map<string, string>();
+  private readonly settledListeners = new Set<(requestUuid: string) => void>();
+  private readonly owners = new Map<string, OutcomeHandler>();
+  /** Outcomes that came while their node was not there (between a redeploy's close and start, or after it was removed). */
+  private unclaimedListener: ((owner: string) => void) | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private nextExpiry = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly capacity = PLACED_CAPACITY, private readonly now: () => number = Date.now) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Whether another call can wait for its outcome now. */
+  hasRoom(): boolean {
+    return this.pending.size < this.capacity;
+  }
+
+  /** A call was placed by node `owner`: its handler hears the outcome once, with `data`. False (and nothing kept) when the capacity is reached. */
+  place(requestUuid: string, owner: string, data: unknown, kept: unknown, expiresAt: number, campaign = ''): boolean {
+    if (!this.hasRoom()) return false;
+    this.pending.set(requestUuid.toLowerCase(), { owner, data, kept, expiresAt, campaign });
+    this.schedule(expiresAt);
+    return true;
+  }
+
+  /** Node `owner` (a node id) hears its calls' outcomes through `handler` until it leaves. */
+  adopt(owner: string, handler: OutcomeHandler): void {
+    this.owners.set(owner, handler);
+  }
+
+  /** The node closes: its calls go on waiting, for the node that takes its id next. Returns how many wait. */
+  leave(owner: string, handler: OutcomeHandler): number {
+    if (this.owners.get(owner) === handler) this.owners.delete(owner);
+    let waiting = 0;
+    for (const entry of this.pending.values()) if (entry.owner === owner) waiting += 1;
+    return waiting;
+  }
+
+  /** The request UUIDs node `owner` placed (in `campaign`, or in any) whose call has not been answered: what a cancel stops at Plivo. */
+  unanswered(owner: string, campaign: string | undefined): string[] {
+    const found: string[] = [];
+    for (const [requestUuid, entry] of this.pending) {
+      if (entry.owner === owner && !entry.answered && (campaign === undefined || entry.campaign === campaign)) found.push(requestUuid);
+    }
+    return found;
+  }
+
+  /** `listener` hears of each outcome whose node was not there to take it. */
+  onUnclaimed(listener: (owner: string) => void): void {
+    this.unclaimedListener = listener;
+  }
+
+  /** `listener` hears each request UUID settled (its call is over, or its wait is). */
+  onSettled(listener: (requestUuid: string) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  /** The request UUID of a call this runtime placed, by its call UUID, once a callback has named both. */
+  requestOf(callUuid: string): string | undefined {
+    return this.byCall.get(callUuid.toLowerCase());
+  }
+
+  /**
+   * A signed webhook's parameters: what the placing message kept, when they are about a call
+   * placed here (by RequestUUID, or a CallUUID an earlier callback tied to it); a hangup settles it.
+   */
+  heard(params: Record<string, unknown>): { placed: unknown } | undefined {
+    const callUuid = uuidIn(params, 'CallUUID');
+    const requestUuid = uuidIn(params, 'RequestUUID') ?? (callUuid ? this.byCall.get(callUuid) : undefined);
+    const entry = requestUuid === undefined ? undefined : this.pending.get(requestUuid);
+    if (requestUuid === undefined || entry === undefined) return undefined;
+    if (callUuid && entry.callUuid === undefined) {
+      entry.callUuid = callUuid;
+      this.byCall.set(callUuid, requestUuid);
+    }
+    if (params.CallStatus === 'in-progress') entry.answered = true;
+    if (params.Machine === 'true' || params.Machine === 'false') entry.machine = params.Machine;
+    const outcome = outcomeOf({ Machine: entry.machine, ...params, RequestUUID: requestUuid });
+    if (outcome) this.settle(requestUuid, outcome);
+    return { placed: entry.kept };
+  }
+
+  /** Settles the call's wait now (its outcome, or undefined: none will be heard); false when it was not waiting. */
+  settle(requestUuid: string, outcome: CallOutcome | undefined): boolean {
+    const key = requestUuid.toLowerCase();
+    const entry = this.pending.get(key);
+    if (!entry) return false;
+    this.pending.delete(key);
+    if (entry.callUuid) this.byCall.delete(entry.callUuid);
+    for (const listener of this.settledListeners) listener(key);
+    const handler = this.owners.get(entry.owner);
+    if (handler) handler(entry.data, outcome, key);
+    else this.unclaimedListener?.(entry.owner);
+    return true;
+  }
+
+  private expire(): void {
+    const now = this.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [requestUuid, entry] of [...this.pending]) {
+      if (entry.expiresAt <= now) this.settle(requestUuid, undefined);
+      else earliest = Math.min(earliest, entry.expiresAt);
+    }
+    if (earliest !== Number.POSITIVE_INFINITY) this.schedule(earliest);
+  }
+
+  private schedule(expiresAt: number): void {
+    if (expiresAt >= this.nextExpiry) return;
+    clearTimeout(this.expiryTimer);
+    this.nextExpiry = expiresAt;
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      this.nextExpiry = Number.POSITIVE_INFINITY;
+      this.expire();
+    }, Math.max(0, expiresAt - this.now()));
+    this.expiryTimer.unref();
+  }
+}
