@@ -13,6 +13,8 @@
  * | 0002               | rings until ring_timeout, no answer   | no-answer, NO_ANSWER          |
  * | 0003               | a machine answers (Machine=true)      | completed, as its XML ends    |
  * | 0004               | the number does not exist             | failed, UNALLOCATED_NUMBER    |
+ * | 0005 / 0006        | a person answers and presses 1 / 2 at | completed, as its XML ends    |
+ * |                    | the first GetDigits or GetInput       |                               |
  * | anything else      | a person answers (Machine=false)      | completed, as its XML ends    |
  *
  * Answered calls fetch their answer URL (signed) and run its XML (xml-runner.js). Every callback
@@ -33,6 +35,15 @@ function outcomeOf(to) {
   const ending = to.replace(/@.*$/, '').slice(-4);
   return { '0001': 'busy', '0002': 'no-answer', '0003': 'machine', '0004': 'failed' }[ending] ?? 'person';
 }
+
+/** The key a person answering `to` presses when asked (numbers ending 0005 and 0006), if any. */
+function keyPressedBy(to) {
+  return { '0005': '1', '0006': '2' }[to.replace(/@.*$/, '').slice(-4)];
+}
+
+/** How often, and how many times, a person who presses a key looks whether the call asks for one. */
+const KEY_POLL_MS = 50;
+const KEY_POLLS = 200;
 
 function createOutbound(calls, runner, options = {}) {
   const cps = options.cps ?? 2;
@@ -75,12 +86,28 @@ function createOutbound(calls, runner, options = {}) {
     const params = { ...calls.params(request.callUuid, call), CallStatus: 'in-progress', Event: 'StartApp', ...detection };
     calls.post(body.answer_url, params, body.answer_method ?? 'POST').then(
       (answered) => {
-        if (answered.status === 200) return runner.runXml(request.callUuid, answered.body, body.answer_url);
+        if (answered.status === 200) {
+          pressWhenAsked(request);
+          return runner.runXml(request.callUuid, answered.body, body.answer_url);
+        }
         calls.end(request.callUuid, { cause: 'XML_FETCH_FAILED' });
         return undefined;
       },
       () => calls.end(request.callUuid, { cause: 'XML_FETCH_FAILED' }),
     ).catch(() => {});
+  }
+
+  /** A person who presses a key (keyPressedBy) does at the first GetDigits or GetInput the call's XML reaches. */
+  function pressWhenAsked(request) {
+    const key = keyPressedBy(request.to);
+    if (key === undefined) return;
+    let polls = 0;
+    const look = () => {
+      polls += 1;
+      if (request.state !== 'live' || runner.press(request.callUuid, key) || polls >= KEY_POLLS) return;
+      request.timer = setTimeout(look, KEY_POLL_MS);
+    };
+    request.timer = setTimeout(look, KEY_POLL_MS);
   }
 
   /** The call starts: over the cap it fails at once; else it rings, and its destination decides the rest. */

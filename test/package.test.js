@@ -79,8 +79,8 @@ describe('the packed package in a real Node-RED runtime', function () {
     return { messages, close: () => socket.close() };
   }
 
-  async function debugFrom(name, count = 1) {
-    await until(() => sidebar.messages.filter((m) => m.name === name).length >= count, `${count} debug message(s) from "${name}"`);
+  async function debugFrom(name, count = 1, timeoutMs = 10_000) {
+    await until(() => sidebar.messages.filter((m) => m.name === name).length >= count, `${count} debug message(s) from "${name}"`, timeoutMs);
     return sidebar.messages.filter((m) => m.name === name).map((m) => m.msg);
   }
 
@@ -163,10 +163,10 @@ describe('the packed package in a real Node-RED runtime', function () {
     }
   });
 
-  it('registers the six node types', async () => {
+  it('registers the seven node types', async () => {
     const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);
-    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-call', 'plivo-config', 'plivo-play', 'plivo-speak', 'plivo-webhook', 'plivo-xml']);
+    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-call', 'plivo-config', 'plivo-make-call', 'plivo-play', 'plivo-speak', 'plivo-webhook', 'plivo-xml']);
     for (const set of ours) {
       assert.equal(set.enabled, true);
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
@@ -175,7 +175,7 @@ describe('the packed package in a real Node-RED runtime', function () {
 
   it('serves the editor templates and the help pages', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
-    for (const type of ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook', 'plivo-xml']) {
+    for (const type of ['plivo-make-call', 'plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook', 'plivo-xml']) {
       assert.ok(html.includes(`data-template-name="${type}"`), `${type} editor template`);
       assert.ok(html.includes(`data-help-name="${type}"`), `${type} help`);
     }
@@ -189,7 +189,7 @@ describe('the packed package in a real Node-RED runtime', function () {
   it('serves the call nodes\' shared editor script where their .html loads it from', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
     const sources = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]).filter((src) => src.includes('plivo'));
-    assert.deepEqual(sources, Array(3).fill(`resources/${pkg.name}/call-node-editor.js`));
+    assert.deepEqual(sources, Array(4).fill(`resources/${pkg.name}/call-node-editor.js`));
     const response = await api(`/${sources[0]}`);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /window\.PlivoCallNodeEditor = \{/);
@@ -384,6 +384,37 @@ describe('the packed package in a real Node-RED runtime', function () {
       await until(() => !sandbox.call(uuid), 'the call to end');
       assert.deepEqual(logOf(uuid).map((entry) => entry.element), ['Speak', 'Record', 'Speak', 'Hangup', 'end']);
       assert.equal(logOf(uuid).find((entry) => entry.element === 'Record').recordUrl, recordUrl);
+    });
+
+    /** The call UUID of the outbound call Plivo's callbacks tied to `requestUuid`. */
+    const callOfRequest = (requestUuid) => sandbox.webhooks.find((hook) => hook.params?.RequestUUID === requestUuid && hook.params.CallUUID)?.params.CallUUID;
+
+    it('call me when the alarm fires: the call is placed, the answer speaks the alarm\'s own text, and the outcome is answered', async () => {
+      await pressInject('the alarm fires');
+      const [requestUuid] = await debugFrom('alarm call placed');
+      assert.match(requestUuid, /^[0-9a-f-]{36}$/);
+      assert.deepEqual(await debugFrom('alarm call outcome'), ['answered']);
+      const spoken = logOf(callOfRequest(requestUuid)).filter((entry) => entry.element === 'Speak').map((entry) => entry.text);
+      assert.deepEqual(spoken, ['Disk full on db-1: 97 percent used.']);
+    });
+
+    it('appointment reminders: 20 calls at the account\'s calls per second; answers and outcomes in one summary', async function () {
+      this.timeout(90_000);
+      const before = sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Call/')).length;
+      await pressInject('send the reminders');
+      // Twenty calls at two a second, the last ringing out unanswered for 20 s.
+      const [summary] = await debugFrom('reminders summary', 1, 60_000);
+      const rows = JSON.parse(summary);
+      assert.equal(rows.length, 20);
+      const byName = Object.fromEntries(rows.map((row) => [row.name, [row.outcome, row.answer]]));
+      assert.deepEqual(byName.Ada, ['answered', 'confirmed']);
+      assert.deepEqual(byName.Chloe, ['answered', 'cancelled']);
+      assert.deepEqual(byName.Dev, ['busy', 'none']);
+      assert.deepEqual(byName.Farid, ['no-answer', 'none']);
+      assert.deepEqual(byName.Olga, ['failed', 'none']);
+      const placed = sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Call/')).slice(before).map((r) => r.at);
+      assert.equal(placed.length, 20);
+      for (const at of placed) assert.ok(placed.filter((other) => other >= at && other < at + 1000).length <= 2, 'at most 2 calls a second');
     });
 
     it('npm start\'s menu caller: "a call comes in to the menu", then "the caller presses 1" dials sales', async () => {

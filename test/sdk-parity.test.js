@@ -10,6 +10,7 @@ const { PlivoClient } = require('../dist/nodes/lib/plivo/client.js');
 const { buildSpeakRequest } = require('../dist/nodes/lib/call/speak-request.js');
 const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 const { buildCallOperation } = require('../dist/nodes/lib/call/call-request.js');
+const { buildMakeCall, callBody } = require('../dist/nodes/lib/call/make-call-request.js');
 
 describe('the nodes\' requests are the official SDK\'s', function () {
   this.timeout(10_000);
@@ -176,6 +177,38 @@ describe('the nodes\' requests are the official SDK\'s', function () {
       assert.deepEqual([theirs.status, mine.status], [204, 204]);
       const stopAll = buildCallOperation({}, { operation: 'stop-recording', call_uuid: callUuid }).request;
       await sameStop(() => sdk.calls.stopRecording(callUuid), () => ours.request(stopAll.method, stopAll.path));
+    });
+  });
+
+  describe('plivo make call: each destination\'s request is what calls.create sends for it', () => {
+    const ANSWER = 'https://a.example/answer';
+    const CASES = [
+      ['one destination', { to: '14155559999' }],
+      ['machine detection', { to: '14155550003', machine_detection: 'true', machine_detection_time: 3000, machine_detection_url: 'https://a.example/amd',
+        machine_detection_method: 'GET', machine_detection_maximum_speech_length: 2000, machine_detection_initial_silence: 3000,
+        machine_detection_maximum_words: 4, machine_detection_initial_greeting: 1500, machine_detection_silence: 600 }],
+      ['SIP headers', { to: 'sip:alice@phone.plivo.com', sip_headers: 'Campaign=spring,Row=12' }],
+      ['ring, hangup and fallback URLs', { to: '14155559999', ring_url: 'https://a.example/ring', ring_method: 'GET', hangup_url: 'https://a.example/hangup',
+        hangup_method: 'POST', fallback_url: 'https://a.example/fallback', fallback_method: 'GET', caller_name: 'Alarm desk', ring_timeout: 30,
+        time_limit: 600, hangup_on_ring: 45, send_digits: '1w2@500', send_on_preanswer: true }],
+    ];
+    for (const [title, { to, ...options }] of CASES) {
+      it(title, async () => {
+        const { request } = buildMakeCall({}, { from: '14155550100', to, answer_url: ANSWER, ...options });
+        const sent = await same(() => sdk.calls.create('14155550100', to, ANSWER, { ...options }),
+          () => ours.request('POST', 'Call/', { json: callBody(request, request.destinations[0]) }));
+        assert.equal(sent.status, 201);
+      });
+    }
+
+    it('several destinations: the SDK joins them with < in one request; the node sends each alone, as the SDK would for it', async () => {
+      const destinations = ['14155559999', '14155550001', 'sip:alice@phone.plivo.com'];
+      const { request } = buildMakeCall({}, { from: '14155550100', to: destinations, answer_url: ANSWER });
+      const joined = await recorded(() => sdk.calls.create('14155550100', destinations, ANSWER));
+      assert.equal(joined.json.to, destinations.join('<'));
+      for (const to of destinations) {
+        await same(() => sdk.calls.create('14155550100', to, ANSWER), () => ours.request('POST', 'Call/', { json: callBody(request, to) }));
+      }
     });
   });
 });
