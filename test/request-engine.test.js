@@ -455,18 +455,33 @@ describe('requests sent at most once', () => {
 });
 
 describe('one engine per Auth ID', () => {
+  const CALLS = { cps: 2, maxConcurrent: undefined };
   it('is shared by users of the same Auth ID, with the strictest limits', () => {
     const a = {};
     const b = {};
-    const engineA = acquireEngine('MASHARED', 'https://api.plivo.com', a, { ...LIMITS, rateLimit: 300, concurrency: 10 }, undefined, noLog);
-    const engineB = acquireEngine('MASHARED', 'https://api.plivo.com', b, { ...LIMITS, rateLimit: 100, concurrency: 20 }, undefined, noLog);
+    const engineA = acquireEngine('MASHARED', 'https://api.plivo.com', a, { ...LIMITS, rateLimit: 300, concurrency: 10 }, CALLS, undefined, noLog);
+    const engineB = acquireEngine('MASHARED', 'https://api.plivo.com', b, { ...LIMITS, rateLimit: 100, concurrency: 20 }, CALLS, undefined, noLog);
     assert.equal(engineA, engineB);
     assert.equal(engineA.snapshot(a).limit, 100, 'the strictest limit');
-    assert.notEqual(acquireEngine('MAOTHER', 'https://api.plivo.com', a, LIMITS, undefined, noLog), engineA);
+    assert.notEqual(acquireEngine('MAOTHER', 'https://api.plivo.com', a, LIMITS, CALLS, undefined, noLog), engineA);
     releaseAccount('MASHARED', a, noLog);
     releaseAccount('MASHARED', b, noLog);
-    assert.equal(acquireEngine('MASHARED', 'https://api.plivo.com', a, LIMITS, undefined, noLog), engineA, 'kept across a redeploy, with its history');
+    assert.equal(acquireEngine('MASHARED', 'https://api.plivo.com', a, LIMITS, CALLS, undefined, noLog), engineA, 'kept across a redeploy, with its history');
     releaseAccount('MASHARED', a, noLog);
     releaseAccount('MAOTHER', a, noLog);
+  });
+
+  it('starts calls at the strictest calls per second, in a window of a second, under the strictest cap of live calls', () => {
+    const a = {};
+    const b = {};
+    const first = acquireAccount('MACALLS', 'https://api.plivo.com', a, LIMITS, { cps: 10, maxConcurrent: undefined }, undefined, noLog);
+    const second = acquireAccount('MACALLS', 'https://api.plivo.com', b, LIMITS, { cps: 3, maxConcurrent: 40 }, undefined, noLog);
+    assert.equal(first.calls, second.calls);
+    assert.equal(first.calls.snapshot(a).limit, 3);
+    assert.equal(first.live.capacity, 40);
+    releaseAccount('MACALLS', b, noLog);
+    assert.equal(first.calls.snapshot(a).limit, 10, 'the remaining user\'s');
+    assert.equal(first.live.capacity, undefined, 'no cap');
+    releaseAccount('MACALLS', a, noLog);
   });
 });

@@ -110,8 +110,8 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
     ? {
       settings: wanted,
       window: new RedisWindow(authId, wanted, log),
-      // Calls per second are a limit of their own, in a window of their own.
-      callsWindow: new RedisWindow(`${authId}:calls`, wanted, log),
+      // Calls per second are a limit of their own, in a window of their own. Its outages are the account's Redis's, told once by `window`.
+      callsWindow: new RedisWindow(`${authId}:calls`, wanted, () => undefined),
       seen: new RedisSeenSignatures(authId, wanted, log),
       ended: new Map(),
     }
