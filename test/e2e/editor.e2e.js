@@ -618,4 +618,57 @@ describe('the editor in a real browser', function () {
     const log = sandbox.callLog(call.call_uuid).map((entry) => [entry.element, entry.digits ?? entry.text ?? entry.cause]);
     assert.deepEqual(log.slice(0, 3), [['Speak', 'Press 1 for sales, any other key for the front desk.'], ['GetDigits', '1'], ['Speak', 'Thank you']]);
   });
+
+  it('finds plivo make call before plivo play; its dialog holds Plivo\'s parameters in groups, flags a bad number, and a URL names a plivo webhook', async () => {
+    const entries = await page.locator('#red-ui-palette-telephony .red-ui-palette-node').evaluateAll(
+      (nodes) => nodes.map((node) => node.getAttribute('data-palette-type')));
+    assert.ok(entries.indexOf('plivo-make-call') !== -1 && entries.indexOf('plivo-make-call') < entries.indexOf('plivo-play'), entries.join(', '));
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-make-call"]');
+    await entry.scrollIntoViewIfNeeded();
+    assert.equal((await entry.innerText()).replace(/\s+/g, ' ').trim(), 'plivo make call');
+    const inject = await centre(nodeOnCanvas('call comes in'));
+    await drag(await centre(entry), { x: inject.x + 240, y: inject.y + 380 });
+    await nodeOnCanvas('plivo make call').dblclick();
+    await typedInputText('to').waitFor();
+    const rows = (group) => page.locator(`#plivo-make-call-${group} .form-row`).evaluateAll((found) => found.map((row) => row.getAttribute('data-field')));
+    assert.deepEqual(await rows('call'), ['from', 'to', 'answer_url', 'answer_method', 'hangup_url', 'hangup_method', 'ring_url', 'ring_method',
+      'fallback_url', 'fallback_method', 'caller_name', 'ring_timeout', 'time_limit', 'hangup_on_ring', 'send_digits', 'send_on_preanswer']);
+    assert.equal((await rows('machine')).length, 9);
+    assert.deepEqual(await rows('more'), ['sip_headers', 'parent_call_uuid', 'error_if_parent_not_found', 'campaign']);
+    assert.equal(await typedInputText('to').getAttribute('placeholder'), 'from msg.payload.to');
+    await page.selectOption('#node-input-account', { label: 'Support line' });
+    await typedInputText('from').fill('14155550100');
+    await typedInputText('to').fill('call me maybe');
+    await typedInputText('from').click();
+    await page.waitForFunction(() => document.querySelector('#node-input-to + .red-ui-typedInput-container').classList.contains('input-error'));
+    await typedInputText('to').fill('14155559999');
+    await typedInputText('from').click();
+    await page.waitForFunction(() => !document.querySelector('#node-input-to + .red-ui-typedInput-container').classList.contains('input-error'));
+    await typedInputOf('answer_url').locator('button.red-ui-typedInput-type-select').click();
+    await page.locator('.red-ui-typedInput-options:visible a[value="plivo-webhook"]').click();
+    await typedInputOf('answer_url').locator('button.red-ui-typedInput-option-trigger').click();
+    await page.locator('.red-ui-typedInput-options:visible a').first().click();
+    await chooseOption('machine_detection', 'hangup');
+    await page.fill('#node-input-keep', 'alarm');
+    await showSidebar('help');
+    await page.locator('.red-ui-help', { hasText: 'Places a phone call to each destination' }).last().waitFor();
+    await clearNotifications();
+    await typedInputText('from').scrollIntoViewIfNeeded();
+    await page.evaluate(() => document.querySelector('.red-ui-tray-body').scrollTo(0, 0));
+    await shot('12-make-call-dialog');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-to', { state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const node = window.RED.nodes.filterNodes({ type: 'plivo-make-call' })[0];
+      const webhook = window.RED.nodes.filterNodes({ type: 'plivo-webhook' })[0];
+      return {
+        from: node.from, to: node.to, answer: [node.answer_url === webhook.id, node.answer_urlType], machine: [node.machine_detection, node.machine_detectionType],
+        keep: node.keep, outputs: node.outputs, valid: node.valid,
+      };
+    });
+    assert.deepEqual(saved, {
+      from: '14155550100', to: '14155559999', answer: [true, 'plivo-webhook'], machine: ['hangup', 'fixed'], keep: 'alarm', outputs: 2, valid: true,
+    });
+    await nodeOnCanvas('call 14155559999').waitFor();
+  });
 });
