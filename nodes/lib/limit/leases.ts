@@ -4,16 +4,19 @@
  * when the release never comes. The request engine asks `room` before it starts one (a gate);
  * a lease freed wakes it. Without a cap there is always room, and leases are still counted.
  */
+import { ExpiryTimer } from '../common/expiry-timer';
+
 export type LeaseListener = () => void;
 
 export class Leases {
   /** Lease name to when it expires; insertion order is the order taken. */
   private readonly held = new Map<string, number>();
   private readonly listeners = new Set<LeaseListener>();
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private nextExpiry = Number.POSITIVE_INFINITY;
+  private readonly expiry: ExpiryTimer;
 
-  constructor(private cap: number | undefined = undefined, private readonly now: () => number = Date.now) {}
+  constructor(private cap: number | undefined = undefined, private readonly now: () => number = Date.now) {
+    this.expiry = new ExpiryTimer(() => this.expire(), now);
+  }
 
   /** undefined: no cap. A lower cap takes no lease back; it only holds new ones until enough are released. */
   setCap(cap: number | undefined): void {
@@ -37,14 +40,14 @@ export class Leases {
   /** Takes (or keeps) the lease `name` until `expiresAt`; taking one already held only moves its expiry. */
   take(name: string, expiresAt: number): void {
     this.held.set(name, expiresAt);
-    this.schedule(expiresAt);
+    this.expiry.schedule(expiresAt);
   }
 
   /** The lease `from` goes on under `to` (a placeholder named once the request's answer names it). */
   rename(from: string, to: string, expiresAt: number): void {
     if (!this.held.delete(from)) return;
     this.held.set(to, expiresAt);
-    this.schedule(expiresAt);
+    this.expiry.schedule(expiresAt);
   }
 
   /** Ends the lease; true when it was held. */
@@ -66,37 +69,22 @@ export class Leases {
 
   /** Stops the expiry timer (the leases stay; a later call schedules it again). */
   stop(): void {
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    this.nextExpiry = Number.POSITIVE_INFINITY;
+    this.expiry.stop();
   }
 
-  private expire(): void {
+  /** Ends the leases that are due; answers when the next one is. */
+  private expire(): number | undefined {
     const now = this.now();
     let freed = false;
+    let earliest: number | undefined;
     for (const [name, expiresAt] of this.held) {
       if (expiresAt <= now) {
         this.held.delete(name);
         freed = true;
-      }
+      } else earliest = Math.min(earliest ?? expiresAt, expiresAt);
     }
     if (freed) this.freed();
-  }
-
-  private schedule(expiresAt: number): void {
-    if (expiresAt >= this.nextExpiry) return;
-    clearTimeout(this.expiryTimer);
-    this.nextExpiry = expiresAt;
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = undefined;
-      this.nextExpiry = Number.POSITIVE_INFINITY;
-      this.expire();
-      let earliest = Number.POSITIVE_INFINITY;
-      for (const at of this.held.values()) earliest = Math.min(earliest, at);
-      if (earliest !== Number.POSITIVE_INFINITY) this.schedule(earliest);
-    }, Math.max(0, expiresAt - this.now()));
-    // A lease alone never keeps the process alive.
-    this.expiryTimer.unref();
+    return earliest;
   }
 
   private freed(): void {

@@ -12,6 +12,8 @@
  * capacity is refused, so no outcome is ever silently lost.
  */
 
+import { ExpiryTimer } from '../common/expiry-timer';
+
 /** What Plivo's hangup callback says of a placed call, as the make-call node's second output carries it. */
 export interface CallOutcome {
   /** answered / busy / no-answer / failed / canceled / rejected */
@@ -106,12 +108,11 @@ export class PlacedCalls {
   private readonly byCall = new Map<string, string>();
   private readonly settledListeners = new Set<(requestUuid: string) => void>();
   private readonly owners = new Map<string, OutcomeHandler>();
-  /** Outcomes that came while their node was not there (between a redeploy's close and start, or after it was removed). */
-  private unclaimedListener: ((owner: string) => void) | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private nextExpiry = Number.POSITIVE_INFINITY;
+  private readonly expiry: ExpiryTimer;
 
-  constructor(private readonly capacity = PLACED_CAPACITY, private readonly now: () => number = Date.now) {}
+  constructor(private readonly capacity = PLACED_CAPACITY, private readonly now: () => number = Date.now) {
+    this.expiry = new ExpiryTimer(() => this.expire(), now);
+  }
 
   get size(): number {
     return this.pending.size;
@@ -126,7 +127,7 @@ export class PlacedCalls {
   place(requestUuid: string, owner: string, data: unknown, kept: unknown, expiresAt: number, campaign = ''): boolean {
     if (!this.hasRoom()) return false;
     this.pending.set(requestUuid.toLowerCase(), { owner, data, kept, expiresAt, campaign });
-    this.schedule(expiresAt);
+    this.expiry.schedule(expiresAt);
     return true;
   }
 
@@ -150,11 +151,6 @@ export class PlacedCalls {
       if (entry.owner === owner && !entry.answered && (campaign === undefined || entry.campaign === campaign)) found.push(requestUuid);
     }
     return found;
-  }
-
-  /** `listener` hears of each outcome whose node was not there to take it. */
-  onUnclaimed(listener: (owner: string) => void): void {
-    this.unclaimedListener = listener;
   }
 
   /** `listener` hears each request UUID settled (its call is over, or its wait is). */
@@ -197,30 +193,19 @@ export class PlacedCalls {
     if (entry.callUuid) this.byCall.delete(entry.callUuid);
     for (const listener of this.settledListeners) listener(key);
     const handler = this.owners.get(entry.owner);
-    if (handler) handler(entry.data, outcome, key);
-    else this.unclaimedListener?.(entry.owner);
+    // A node removed (not redeployed) takes no outcome: its calls only stop counting as live.
+    handler?.(entry.data, outcome, key);
     return true;
   }
 
-  private expire(): void {
+  /** Settles the calls whose wait is over as unheard; answers when the next one's is. */
+  private expire(): number | undefined {
     const now = this.now();
-    let earliest = Number.POSITIVE_INFINITY;
+    let earliest: number | undefined;
     for (const [requestUuid, entry] of [...this.pending]) {
       if (entry.expiresAt <= now) this.settle(requestUuid, undefined);
-      else earliest = Math.min(earliest, entry.expiresAt);
+      else earliest = Math.min(earliest ?? entry.expiresAt, entry.expiresAt);
     }
-    if (earliest !== Number.POSITIVE_INFINITY) this.schedule(earliest);
-  }
-
-  private schedule(expiresAt: number): void {
-    if (expiresAt >= this.nextExpiry) return;
-    clearTimeout(this.expiryTimer);
-    this.nextExpiry = expiresAt;
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = undefined;
-      this.nextExpiry = Number.POSITIVE_INFINITY;
-      this.expire();
-    }, Math.max(0, expiresAt - this.now()));
-    this.expiryTimer.unref();
+    return earliest;
   }
 }
