@@ -234,8 +234,8 @@ export default function register(RED: NodeAPI): void {
         // Each placed call and outcome is a copy: a message that cannot be copied is refused before any call is placed.
         RED.util.cloneMessage(msg);
         if (built.ignoredFields.length > 0) node.warn(t('warn.ignored', { fields: built.ignoredFields.join(', ') }));
-        const { destinations } = built.request;
-        const request = built.request;
+        const { request } = built;
+        const { destinations } = request;
         void Promise.all(destinations.map((to) => placeOne(usable, request, to, msg, kept, campaign, policy).then((error) => [to, error] as const)))
           .then((results) => ended(msg, done, results.filter((result): result is [string, Error] => result[1] !== undefined), destinations.length > 1));
       }).catch((error: unknown) => {

@@ -12,17 +12,14 @@ const { PlacedCalls, outcomeOf } = require('../dist/nodes/lib/plivo/placed-calls
 const { Leases } = require('../dist/nodes/lib/limit/leases.js');
 const makeCallNode = require('../dist/nodes/plivo-make-call.js').default;
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
-const { helper, configNode, startOwnSandbox, credentialsFor, nodeRoutes } = require('./support.js');
+const { helper, configNode, startOwnSandbox, credentialsFor, nodeRoutes, OUTBOUND } = require('./support.js');
 const { waitFor: waitUntil } = require('./webhook-support.js');
 
 const waitFor = (check, what, timeoutMs = 8000) => waitUntil(check, what, timeoutMs);
 
-const FROM = '+14155550100';
-const PERSON = '+14155559999';
-const BUSY = '+14155550001';
-const NO_ANSWER = '+14155550002';
-const MACHINE = '+14155550003';
-const NO_SUCH_NUMBER = '+14155550004';
+const {
+  FROM, PERSON, BUSY, NO_ANSWER, MACHINE, NO_SUCH_NUMBER,
+} = OUTBOUND;
 const ANSWER = 'https://flows.example.com/answer';
 
 describe('plivo make call: the request for each destination', () => {

@@ -8,18 +8,14 @@
 const assert = require('node:assert/strict');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { plivoClientFor } = require('../scripts/runtime-process.js');
-const { startOwnSandbox, sandboxApi, callbackServer } = require('./support.js');
+const { startOwnSandbox, sandboxApi, callbackServer, OUTBOUND } = require('./support.js');
 const { waitFor: waitUntil } = require('./webhook-support.js');
 
 const waitFor = (check, what, timeoutMs = 5000) => waitUntil(check, what, timeoutMs);
 
-const FROM = '+14155550100';
-/** A person answers; busy; no answer; a machine; no such number (sandbox/outbound.js). */
-const PERSON = '+14155559999';
-const BUSY = '+14155550001';
-const NO_ANSWER = '+14155550002';
-const MACHINE = '+14155550003';
-const NO_SUCH_NUMBER = '+14155550004';
+const {
+  FROM, PERSON, BUSY, NO_ANSWER, MACHINE, NO_SUCH_NUMBER,
+} = OUTBOUND;
 
 const ALARM = '<Response><Speak>Your alarm: disk full</Speak></Response>';
 /** The calls' callbacks, with `answerXml` at /answer. */

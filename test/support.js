@@ -182,7 +182,13 @@ function credentialsFor(sandbox, ...ids) {
   return Object.fromEntries((ids.length ? ids : ['cfg']).map((id) => [id, { authId, authToken }]));
 }
 
+/** The caller ID the outbound tests use, and what each sandbox destination does (sandbox/outbound.js). */
+const OUTBOUND = {
+  FROM: '+14155550100', PERSON: '+14155559999', BUSY: '+14155550001', NO_ANSWER: '+14155550002', MACHINE: '+14155550003', NO_SUCH_NUMBER: '+14155550004',
+};
+
 module.exports = {
+  OUTBOUND,
   helper, playNode, speakNode, configNode, AUTH_ID, AUTH_TOKEN, textKey, playFlow, loadPlayFlow, loadSpeakFlow, Outcomes,
   startOwnSandbox, credentialsFor, isCallEnded, CATCH_COPIES_CODE, nodeRoutes, sandboxApi, callbackServer,
 };
