@@ -17,6 +17,7 @@ import {
 } from './lib/call/make-call-request';
 import { parseScheduling, taskPolicy, type Scheduling } from './lib/call/scheduling';
 import type { TaskPolicy } from './lib/limit/engine-types';
+import { LeaseRefusedError } from './lib/limit/leases';
 import { typedSettings } from './lib/call/typed-source';
 import { parseCampaign, parseKeep, keptOf, type Kept } from './lib/call/placing';
 import type { CallOutcome } from './lib/plivo/placed-calls';
@@ -138,10 +139,11 @@ export default function register(RED: NodeAPI): void {
       counts.queued += 1;
       status.request();
       const body = callBody(request, to);
-      const placing = usable.calls.submit(node, { ...policy, atMostOnce: true }, (signal) => {
+      const placing = usable.calls.submit(node, { ...policy, atMostOnce: true }, async (signal) => {
         if (!usable.placed.hasRoom()) throw new NotSentError(text('placed-full', { count: usable.placed.size, to }));
         // Live from the moment it may reach Plivo: released if it never does, named by Plivo's answer if it does.
-        usable.live.take(lease, Date.now() + longestCallMs(request, 0));
+        // Refused when other Node-RED instances took the last room meanwhile: it waits for room again, unsent.
+        if (!await usable.live.acquire(lease, Date.now() + longestCallMs(request, 0))) throw new LeaseRefusedError();
         return usable.client.request('POST', 'Call/', { json: body, signal });
       }, key);
       return placing.then((response) => {

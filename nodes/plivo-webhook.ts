@@ -146,7 +146,7 @@ export default function register(RED: NodeAPI): void {
       }
       const msg: Record<string, unknown> = { _msgid: RED.util.generateId(), req, payload };
       // A call this runtime placed: the flow that answers it gets what the placing message kept; its hangup settles the outcome.
-      const placed = plivoAccount.placed.heard(payload);
+      const placed = await plivoAccount.placed.heardAnywhere(payload);
       if (placed && typeof placed.placed === 'string') msg.placed = JSON.parse(placed.placed);
       if (answerXml) res.status(200).type('application/xml').send(answerXml);
       else msg.res = { _res: res };

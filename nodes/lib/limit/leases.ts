@@ -3,16 +3,49 @@
  * calls): each holds a lease from its start until it is released by name, or until its expiry
  * when the release never comes. The request engine asks `room` before it starts one (a gate);
  * a lease freed wakes it. Without a cap there is always room, and leases are still counted.
+ *
+ * With a share (redis-leases.ts) the cap holds across every runtime using it: `acquire` takes
+ * the lease there too, atomically, and room counts the leases the others hold, as last heard.
+ * While the share cannot answer, this runtime counts its own leases only.
  */
 import { ExpiryTimer } from '../common/expiry-timer';
 
 export type LeaseListener = () => void;
+
+export interface LeaseTake {
+  taken: boolean;
+  /** How many leases every runtime holds now. */
+  held: number;
+}
+
+/** Leases held by several runtimes together. */
+export interface LeaseShare {
+  readonly ready: boolean;
+  /** Takes `name` for `holdMs` unless `cap` (undefined: none) are held already; rejects when the store fails. */
+  take(name: string, holdMs: number, cap: number | undefined): Promise<LeaseTake>;
+  rename(from: string, to: string, holdMs: number): void;
+  release(name: string): void;
+  /** `listener` hears how many leases every runtime holds, whenever that may have changed. */
+  onCount(listener: (held: number) => void): () => void;
+}
+
+/** A lease the share refused: the other runtimes hold the cap. Nothing was started; the request waits for room again. */
+export class LeaseRefusedError extends Error {
+  constructor() {
+    super('no room under the shared cap');
+    this.name = 'LeaseRefusedError';
+  }
+}
 
 export class Leases {
   /** Lease name to when it expires; insertion order is the order taken. */
   private readonly held = new Map<string, number>();
   private readonly listeners = new Set<LeaseListener>();
   private readonly expiry: ExpiryTimer;
+  private share: LeaseShare | undefined;
+  private leaveShare: (() => void) | undefined;
+  /** Leases the other runtimes of the share hold, as last heard. */
+  private others = 0;
 
   constructor(private cap: number | undefined = undefined, private readonly now: () => number = Date.now) {
     this.expiry = new ExpiryTimer(() => this.expire(), now);
@@ -30,7 +63,34 @@ export class Leases {
 
   /** How many more may start now. */
   room(): number {
-    return this.cap === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.cap - this.held.size);
+    return this.cap === undefined ? Number.POSITIVE_INFINITY : Math.max(0, this.cap - this.held.size - this.others);
+  }
+
+  /** Shares the leases taken from now on through `share` (undefined: this runtime's only). */
+  useShare(share: LeaseShare | undefined): void {
+    this.leaveShare?.();
+    this.share = share;
+    this.leaveShare = share?.onCount((held) => this.heardCount(held));
+    this.heardCount(this.held.size);
+  }
+
+  /**
+   * Takes the lease `name` until `expiresAt`, in the share too when there is one: false (and no
+   * lease) when the share's cap is reached by the leases of every runtime.
+   */
+  async acquire(name: string, expiresAt: number): Promise<boolean> {
+    this.take(name, expiresAt);
+    const share = this.share;
+    if (!share?.ready) return true;
+    let answer: LeaseTake;
+    try {
+      answer = await share.take(name, expiresAt - this.now(), this.cap);
+    } catch {
+      return true;
+    }
+    if (!answer.taken) this.held.delete(name);
+    this.heardCount(answer.held);
+    return answer.taken;
   }
 
   get size(): number {
@@ -48,10 +108,13 @@ export class Leases {
     if (!this.held.delete(from)) return;
     this.held.set(to, expiresAt);
     this.expiry.schedule(expiresAt);
+    this.share?.rename(from, to, expiresAt - this.now());
   }
 
   /** Ends the lease; true when it was held. */
   release(name: string): boolean {
+    // Another runtime's lease (a call it placed that ended here) ends in the share.
+    this.share?.release(name);
     if (!this.held.delete(name)) return false;
     this.freed();
     return true;
@@ -85,6 +148,13 @@ export class Leases {
     }
     if (freed) this.freed();
     return earliest;
+  }
+
+  /** The share says how many every runtime holds: the others hold what this one does not. */
+  private heardCount(held: number): void {
+    const before = this.others;
+    this.others = this.share ? Math.max(0, held - this.held.size) : 0;
+    if (this.others < before) this.freed();
   }
 
   private freed(): void {

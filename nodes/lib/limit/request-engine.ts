@@ -22,7 +22,7 @@ import { text } from '../common/messages';
 import { FairQueue, type Priority } from './fair-queue';
 import { systemClock, type Attempt, type Clock, type EngineLimits, type EngineSnapshot, type TaskPolicy } from './engine-types';
 import { InFlightLimit } from './in-flight';
-import type { Leases } from './leases';
+import { LeaseRefusedError, type Leases } from './leases';
 import { Pacer } from './pacer';
 import { decideAfterRateLimit, decideRetry, finalError, isRateLimited } from './retry-policy';
 import type { SharedWindow } from './shared-window';
@@ -357,6 +357,12 @@ export class RequestEngine {
 
   private failed(task: Task<unknown>, error: unknown): void {
     const now = this.clock.now();
+    const closing = this.counts(task.owner).drained !== undefined;
+    if (error instanceof LeaseRefusedError) {
+      if (closing) task.reject(new NotSentError(text('closed-before-sent')));
+      else this.requeue(task, now);
+      return;
+    }
     let decision;
     if (isRateLimited(error)) {
       task.rateLimitedSince ??= now;
@@ -369,7 +375,6 @@ export class RequestEngine {
     if (decision.pauseAccountMs > 0) {
       this.pausedUntil = Math.max(this.pausedUntil, now + decision.pauseAccountMs);
     }
-    const closing = this.counts(task.owner).drained !== undefined;
     if (decision.retry && !closing && error instanceof PlivoApiError) {
       task.lastError = error;
       this.counts(task.owner).queued += 1;
@@ -383,6 +388,20 @@ export class RequestEngine {
       return;
     }
     task.reject(finalError(error, { aborted: task.signal?.aborted === true, attempts: task.attempts, note: decision.note }));
+  }
+
+  /**
+   * The gate's share refused the attempt before it sent anything (another runtime took the last
+   * room): the task goes back to the head of its turn, its maximum wait running again, until room frees.
+   */
+  private requeue(task: Task<unknown>, now: number): void {
+    task.attempts -= 1;
+    this.counts(task.owner).queued += 1;
+    this.queue.unshift(task.owner, task.priority, task);
+    this.remember(task);
+    const { maxWait } = task.policy;
+    if (maxWait) task.expiryTimer = setTimeout(() => this.expire(task), Math.max(0, task.queuedAt + maxWait.ms - now));
+    this.pump();
   }
 
   private changed(): void {

@@ -10,6 +10,9 @@
  *
  * At most `capacity` calls wait at once; the oldest never pushes out: a placement over the
  * capacity is refused, so no outcome is ever silently lost.
+ *
+ * With a share (redis-placed-calls.ts) the callbacks may reach any instance: one that hears a
+ * call another placed finds what it kept there, and the outcome goes back to the placer.
  */
 
 import { ExpiryTimer } from '../common/expiry-timer';
@@ -49,6 +52,28 @@ interface Pending {
   answered?: boolean;
   /** Machine detection's verdict, from the answer callback (the hangup may not repeat it). */
   machine?: string;
+}
+
+/** A call another instance placed, as the share holds it. */
+export interface SharedPlacement {
+  requestUuid: string;
+  /** What its placing message kept, as JSON text. */
+  kept: string;
+}
+
+/** Placed calls told to, and heard of from, the other instances of the account. */
+export interface PlacedCallsShare {
+  readonly ready: boolean;
+  placed(requestUuid: string, kept: string, holdMs: number): void;
+  tied(callUuid: string, placement: SharedPlacement, holdMs: number): void;
+  find(requestUuid: string | undefined, callUuid: string | undefined): Promise<{ placement: SharedPlacement; holdMs: number } | undefined>;
+  /** The outcome was heard here: the instance that placed the call hears it too. */
+  settled(outcome: CallOutcome, callUuid: string | undefined): void;
+  /** The outcomes heard elsewhere of these calls, while this instance was not listening. */
+  outcomesOf(requestUuids: string[]): Promise<CallOutcome[]>;
+  onOutcome(listener: (outcome: CallOutcome) => void): () => void;
+  /** Each time the share (re)connects. */
+  onReady(listener: () => void): () => void;
 }
 
 export const PLACED_CAPACITY = 20_000;
@@ -109,6 +134,8 @@ export class PlacedCalls {
   private readonly settledListeners = new Set<(requestUuid: string) => void>();
   private readonly owners = new Map<string, OutcomeHandler>();
   private readonly expiry: ExpiryTimer;
+  private share: PlacedCallsShare | undefined;
+  private leaveShare: Array<() => void> = [];
 
   constructor(private readonly capacity = PLACED_CAPACITY, private readonly now: () => number = Date.now) {
     this.expiry = new ExpiryTimer(() => this.expire(), now);
@@ -116,6 +143,16 @@ export class PlacedCalls {
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Tells and hears the other instances' placed calls through `share` from now on (undefined: this instance's only). */
+  useShare(share: PlacedCallsShare | undefined): void {
+    for (const leave of this.leaveShare) leave();
+    this.share = share;
+    this.leaveShare = share ? [
+      share.onOutcome((outcome) => this.heardElsewhere(outcome)),
+      share.onReady(() => this.catchUp()),
+    ] : [];
   }
 
   /** Whether another call can wait for its outcome now. */
@@ -128,6 +165,7 @@ export class PlacedCalls {
     if (!this.hasRoom()) return false;
     this.pending.set(requestUuid.toLowerCase(), { owner, data, kept, expiresAt, campaign });
     this.expiry.schedule(expiresAt);
+    if (typeof kept === 'string') this.share?.placed(requestUuid.toLowerCase(), kept, expiresAt - this.now());
     return true;
   }
 
@@ -176,12 +214,43 @@ export class PlacedCalls {
     if (callUuid && entry.callUuid === undefined) {
       entry.callUuid = callUuid;
       this.byCall.set(callUuid, requestUuid);
+      if (typeof entry.kept === 'string') this.share?.tied(callUuid, { requestUuid, kept: entry.kept }, entry.expiresAt - this.now());
     }
     if (params.CallStatus === 'in-progress') entry.answered = true;
     if (params.Machine === 'true' || params.Machine === 'false') entry.machine = params.Machine;
     const outcome = outcomeOf({ Machine: entry.machine, ...params, RequestUUID: requestUuid });
-    if (outcome) this.settle(requestUuid, outcome);
+    if (outcome) {
+      this.settle(requestUuid, outcome);
+      this.share?.settled(outcome, entry.callUuid);
+    }
     return { placed: entry.kept };
+  }
+
+  /**
+   * As `heard`, and a call another instance placed is looked up in the share: the answer flow
+   * gets what it kept, and its hangup goes back to that instance (and frees its live lease).
+   */
+  async heardAnywhere(params: Record<string, unknown>): Promise<{ placed: unknown } | undefined> {
+    const here = this.heard(params);
+    if (here !== undefined || !this.share?.ready) return here;
+    const requestUuid = uuidIn(params, 'RequestUUID');
+    const callUuid = uuidIn(params, 'CallUUID');
+    if (requestUuid === undefined && callUuid === undefined) return undefined;
+    let found;
+    try {
+      found = await this.share.find(requestUuid, callUuid);
+    } catch {
+      return undefined;
+    }
+    if (found === undefined) return undefined;
+    const { placement, holdMs } = found;
+    if (callUuid && requestUuid !== undefined) this.share.tied(callUuid, placement, holdMs);
+    const outcome = outcomeOf({ ...params, RequestUUID: placement.requestUuid });
+    if (outcome) {
+      this.share.settled(outcome, callUuid);
+      for (const listener of this.settledListeners) listener(placement.requestUuid);
+    }
+    return { placed: placement.kept };
   }
 
   /** Settles the call's wait now (its outcome, or undefined: none will be heard); false when it was not waiting. */
@@ -196,6 +265,23 @@ export class PlacedCalls {
     // A node removed (not redeployed) takes no outcome: its calls only stop counting as live.
     handler?.(entry.data, outcome, key);
     return true;
+  }
+
+  /** An outcome another instance heard: settled here when this instance placed the call (machine detection's verdict kept). */
+  private heardElsewhere(outcome: CallOutcome): void {
+    const entry = this.pending.get(outcome.RequestUUID);
+    if (entry === undefined) return;
+    const machine = entry.machine === 'true' ? true : entry.machine === 'false' ? false : undefined;
+    this.settle(outcome.RequestUUID, machine === undefined || outcome.Machine !== undefined ? outcome : { ...outcome, Machine: machine });
+  }
+
+  /** After a (re)connection: the outcomes heard elsewhere while this instance was not listening. */
+  private catchUp(): void {
+    const share = this.share;
+    if (!share || this.pending.size === 0) return;
+    share.outcomesOf([...this.pending.keys()]).then((outcomes) => {
+      for (const outcome of outcomes) this.heardElsewhere(outcome);
+    }, () => undefined);
   }
 
   /** Settles the calls whose wait is over as unheard; answers when the next one's is. */

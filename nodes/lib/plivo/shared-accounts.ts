@@ -20,7 +20,9 @@ import { ENDED_MEMORY_MS, EndedCalls, LOCAL_CAPACITY } from './ended-calls';
 import { DEFAULT_BASE_URL, type CallLimits } from './account';
 import { RedisEndedCalls } from './redis-ended-calls';
 import { Leases } from '../limit/leases';
+import { RedisLeases } from '../limit/redis-leases';
 import { PlacedCalls } from './placed-calls';
+import { RedisPlacedCalls } from './redis-placed-calls';
 
 interface User {
   limits: EngineLimits;
@@ -48,7 +50,10 @@ interface Shared {
   /** API base URL to the memory of that base URL's ended calls. */
   ended: Map<string, EndedCalls>;
   users: Map<object, User>;
-  redis?: { settings: RedisSettings; window: RedisWindow; callsWindow: RedisWindow; seen: RedisSeenSignatures; ended: Map<string, RedisEndedCalls> };
+  redis?: {
+    settings: RedisSettings; window: RedisWindow; callsWindow: RedisWindow; live: RedisLeases; placed: RedisPlacedCalls; seen: RedisSeenSignatures;
+    ended: Map<string, RedisEndedCalls>;
+  };
 }
 
 const accounts = new Map<string, Shared>();
@@ -104,7 +109,7 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
   }
   const old = shared.redis;
   const closed = old
-    ? Promise.all([old.window.close(), old.callsWindow.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
+    ? Promise.all([old.window.close(), old.callsWindow.close(), old.live.close(), old.placed.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
     : Promise.resolve();
   shared.redis = wanted
     ? {
@@ -112,12 +117,18 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
       window: new RedisWindow(authId, wanted, log),
       // Calls per second are a limit of their own, in a window of their own. Its outages are the account's Redis's, told once by `window`.
       callsWindow: new RedisWindow(`${authId}:calls`, wanted, () => undefined),
+      // Max concurrent calls hold across instances: each placed call is a lease in Redis until it is over.
+      live: new RedisLeases(`${authId}:live-calls`, wanted),
+      // A placed call's callbacks may reach any instance: its outcome goes back to the one that placed it.
+      placed: new RedisPlacedCalls(authId, wanted),
       seen: new RedisSeenSignatures(authId, wanted, log),
       ended: new Map(),
     }
     : undefined;
   shared.engine.setSharedWindow(shared.redis?.window);
   shared.calls.setSharedWindow(shared.redis?.callsWindow);
+  shared.live.useShare(shared.redis?.live);
+  shared.placed.useShare(shared.redis?.placed);
   shared.replay.useRedis(shared.redis?.seen);
   for (const ended of shared.ended.values()) ended.useShare(undefined);
   shareEnded(authId, shared, log);
