@@ -11,7 +11,10 @@
  *   priorities: {sender, prompt}: adds a second plivo play node, `prompt`, on the same account,
  *        and sets both nodes' priorities (for the `mixed` operation: a broadcast and prompts)
  *   webhookPort: adds a plivo webhook node on the account at /plivo/hangup, served on this
- *        loopback port (the calls' hangup URL, for the `broadcast` operation)
+ *        loopback port (the calls' hangup URL, for the `broadcast` operation), and one at
+ *        /plivo/answer answering `answerXml` (placed calls' answer URL; `answered` reads what it heard)
+ *   makeCall: {answerUrl, hangupUrl}: the sender is a plivo make call node placing calls with these
+ *        URLs (another runtime's webhooks), keeping msg.row for the answer (the `makeCalls` operation)
  * A message ends as lost when it ends with an error or, for the peers, with a status that is
  * not 2xx (neither peer throws on a 429).
  */
@@ -51,15 +54,27 @@ function flowFor(options) {
     callUuid: '', legs: '', loop: '', mix: '', length: '', priority, errorOutput: false, x: 200, y, wires: [['result']],
   });
   const { priorities } = options;
+  const answers = {
+    id: 'answers', type: 'plivo-webhook', z: 'runtime', name: 'answers', account: 'plivo-account', url: '/plivo/answer', method: 'post',
+    publicUrl: '', answerXml: options.answerXml ?? '<Response />', x: 200, y: 160, wires: [['heard']],
+  };
+  const heard = { id: 'heard', type: 'function', z: 'runtime', name: 'heard', func: 'return msg;', outputs: 1, x: 400, y: 160, wires: [[]] };
   const hangups = {
     id: 'hangups', type: 'plivo-webhook', z: 'runtime', name: 'hangups', account: 'plivo-account', url: '/plivo/hangup', method: 'post',
     publicUrl: '', answerXml: '<Response />', x: 200, y: 120, wires: [[]],
   };
   return [tab, result,
     { id: 'plivo-account', type: 'plivo-config', name: 'runtime account', baseUrl: sandbox.url, ...account },
-    play('sender', 40, priorities?.sender ?? 'normal'),
+    options.makeCall ? {
+      id: 'sender', type: 'plivo-make-call', z: 'runtime', name: 'caller', account: 'plivo-account', keep: 'row',
+      from: '+14155550100', fromType: 'str', answer_url: options.makeCall.answerUrl, answer_urlType: 'str',
+      hangup_url: options.makeCall.hangupUrl, hangup_urlType: 'str', priority: 'normal', x: 200, y: 40, wires: [['placed'], ['outcome']],
+    } : play('sender', 40, priorities?.sender ?? 'normal'),
+    ...(options.makeCall ? ['placed', 'outcome'].map((id, i) => ({
+      id, type: 'function', z: 'runtime', name: id, func: 'return msg;', outputs: 1, x: 400, y: 80 + 40 * i, wires: [[]],
+    })) : []),
     ...(priorities ? [play('prompt', 80, priorities.prompt)] : []),
-    ...(options.webhookPort ? [hangups] : [])];
+    ...(options.webhookPort ? [heard, answers, hangups] : [])];
 }
 
 /** The official SDK always calls api.plivo.com; its requests are pointed at the sandbox. */
@@ -156,7 +171,19 @@ async function run(options) {
       waiter(error);
     }
   };
+  /** Placed calls: each message's row to what became of it (placed, then its outcome or error); what the answer webhook heard. */
+  const rows = new Map();
+  const answered = [];
   RED.hooks.add('onComplete.runtime', ({ msg, error, node }) => {
+    if (node.id === 'heard') answered.push({ placed: msg.placed, to: msg.payload?.To });
+    if (rows.has(msg.row)) {
+      const row = rows.get(msg.row);
+      if (error) row.error = error.message ?? String(error);
+      else if (node.id === 'placed') row.placedAt = Date.now();
+      else if (node.id === 'outcome') row.outcome = msg.payload.status;
+      if (row.error !== undefined || row.outcome !== undefined) row.ended?.();
+      return;
+    }
     if (error) end(msg._msgid, error.message ?? String(error));
     else if (node.id === 'result') {
       const status = msg.statusCode;
@@ -269,6 +296,37 @@ async function run(options) {
       }
       return { latencies };
     },
+    /**
+     * One message per destination (`msg.payload.to`, `msg.row` its index), all at once, into the
+     * make-call node; resolves when each has its outcome or error: the counts, the first errors,
+     * when each was placed, and the CPU spent.
+     */
+    async makeCalls({ destinations, timeoutMs }) {
+      const cpuBefore = process.cpuUsage();
+      const began = Date.now();
+      const ends = destinations.map((to, index) => new Promise((resolve) => {
+        const row = { to };
+        row.ended = resolve;
+        rows.set(`${process.pid}-${index}`, row);
+        sequence += 1;
+        sender.receive({ _msgid: `${process.pid}-${sequence}`, payload: { to }, row: `${process.pid}-${index}` });
+      }));
+      await Promise.race([Promise.all(ends), settle(timeoutMs)]);
+      const cpu = process.cpuUsage(cpuBefore);
+      const found = [...rows.values()];
+      rows.clear();
+      const outcomes = {};
+      for (const row of found) if (row.outcome !== undefined) outcomes[row.outcome] = (outcomes[row.outcome] ?? 0) + 1;
+      const errors = found.filter((row) => row.error !== undefined).map((row) => row.error);
+      return {
+        outcomes, errors: errors.slice(0, 5), failed: errors.length,
+        unended: found.filter((row) => row.error === undefined && row.outcome === undefined).length,
+        placedAt: found.map((row) => row.placedAt).filter((at) => at !== undefined), began, cpuMs: (cpu.user + cpu.system) / 1000,
+      };
+    },
+    async answered() {
+      return { answered: answered.splice(0) };
+    },
     async logs() {
       return { logs };
     },
@@ -314,6 +372,8 @@ async function startRuntime(options) {
     sequential: (count) => ask('sequential', { count }),
     mixed: (args) => ask('mixed', args),
     broadcast: (calls) => ask('broadcast', { calls }),
+    makeCalls: (destinations, timeoutMs = 60_000) => ask('makeCalls', { destinations, timeoutMs }),
+    answered: async () => (await ask('answered')).answered,
     logs: async () => (await ask('logs')).logs,
     status: async () => (await ask('status')).status,
     async stop() {

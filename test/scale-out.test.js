@@ -10,6 +10,7 @@ const { Redis } = require('ioredis');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { startRuntime } = require('../scripts/runtime-process.js');
 const { startRedis } = require('../scripts/redis-server.js');
+const { freePort } = require('../scripts/dev-runtime.js');
 
 const LIMIT = { limit: 20, windowMs: 1000 };
 /** The account node's settings in every runtime: the sandbox's limit, short timeout. */
@@ -163,6 +164,35 @@ describe('several Node-RED runtimes on one account', function () {
         assert.ok(heldFor <= ACCOUNT.timeout * 1000 + LIMIT.windowMs + 200, `slots held ${heldFor} ms after the crash`);
       } finally {
         client.disconnect();
+      }
+    });
+
+    it('placed calls: two runtimes under one cap of live calls never pass it, and a third hears their callbacks and sends outcomes back', async () => {
+      redis = await startRedis();
+      const calling = await startSandbox({ cps: 10, maxConcurrent: 3 });
+      try {
+        const port = await freePort();
+        const account = { redisUrl: redis.url, callsPerSecond: 10, maxConcurrentCalls: 3 };
+        const sandboxOf = { url: calling.url, authId: calling.account.authId, authToken: calling.account.authToken, callUuid: calling.addCall() };
+        const webhooks = await start({ sandbox: sandboxOf, webhookPort: port, answerXml: '<Response><Wait length="1"/></Response>', account });
+        const makeCall = { answerUrl: `http://127.0.0.1:${port}/plivo/answer`, hangupUrl: `http://127.0.0.1:${port}/plivo/hangup` };
+        const [a, b] = [await start({ sandbox: sandboxOf, makeCall, account }), await start({ sandbox: sandboxOf, makeCall, account })];
+        const numbers = (first) => Array.from({ length: 6 }, (_, i) => `+1415555${String(first + i).padStart(4, '0')}`);
+        const results = await Promise.all([a.makeCalls(numbers(1100), 30_000), b.makeCalls(numbers(1200), 30_000)]);
+        for (const result of results) {
+          assert.deepEqual({ outcomes: result.outcomes, failed: result.failed, unended: result.unended }, { outcomes: { answered: 6 }, failed: 0, unended: 0 },
+            JSON.stringify(result.errors));
+        }
+        assert.equal(calling.outbound.failedForCap, 0, 'no call failed for the cap (Plivo\'s 5030)');
+        assert.ok(calling.outbound.mostConcurrent <= 3, `at most 3 live calls, saw ${calling.outbound.mostConcurrent}`);
+        assert.equal(calling.outbound.started, 12);
+        const heard = await webhooks.answered();
+        assert.equal(heard.length, 12);
+        assert.ok(heard.every(({ placed }) => typeof placed?.row === 'string'), JSON.stringify(heard.slice(0, 2)));
+        assert.equal(new Set(heard.map(({ placed }) => placed.row)).size, 12, 'each answer knew its own placing message');
+      } finally {
+        await Promise.all(runtimes.splice(0).map((runtime) => runtime.stop()));
+        await calling.close();
       }
     });
   });
