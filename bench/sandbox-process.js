@@ -4,7 +4,8 @@
  * node. Started with fork(); options come as JSON in argv[2]. Answers IPC requests:
  * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts, accepted}, {id, op: 'fail', fault, times},
  * {id, op: 'hangUp', uuid, webhook}, {id, op: 'calls'} -> {requests: [{uuid, at, finishedAt, status}], ended: {uuid: at},
- * heard: {uuid: when its hangup webhook was answered}}.
+ * heard: {uuid: when its hangup webhook was answered}}, {id, op: 'outbound'} -> outbound calls' stats (outbound.js) and
+ * when each `POST Call/` arrived.
  */
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 
@@ -21,6 +22,12 @@ startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
         ended: Object.fromEntries(sandbox.ended),
         heard: Object.fromEntries(sandbox.webhooks.filter((hook) => hook.status === 200).map((hook) => [hook.params.CallUUID, hook.answeredAt])),
       }));
+    } else if (op === 'outbound') {
+      process.send({
+        id,
+        ...sandbox.outbound,
+        posts: sandbox.requests.filter((request) => request.method === 'POST' && /\/Call\/$/.test(request.path)).map((request) => request.at),
+      });
     } else if (op === 'fail') {
       sandbox.fail(fault, times);
       process.send({ id });

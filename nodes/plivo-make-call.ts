@@ -54,9 +54,12 @@ export default function register(RED: NodeAPI): void {
     let setup: Error | undefined;
     let scheduling: Scheduling | undefined;
     let keep: string[] = [];
+    /** The campaign set in the node (a typed one is read per message). */
+    let fixedCampaign = '';
     try {
       scheduling = parseScheduling(def.priority, def.maxWait);
       keep = parseKeep(def.keep);
+      if (!typed.some((setting) => setting.field === 'campaign')) fixedCampaign = parseCampaign(def.campaign ?? '', text('node-setting', { field: 'campaign' }));
       if (!configNode) throw new ConfigError(text('no-account'));
       account = configNode.account();
     } catch (error) {
@@ -130,8 +133,9 @@ export default function register(RED: NodeAPI): void {
     }
 
     /** One destination's call, in the account's calls engine; resolves with why it was not placed, or undefined once it was. */
-    function placeOne(usable: PlivoAccount, request: MakeCallRequest, to: string, msg: NodeMessageInFlow, kept: Kept, campaign: string,
-      policy: TaskPolicy): Promise<Error | undefined> {
+    /** `copy`: a copy of `msg` made for this one destination (the message names one): the outcome's, while `msg` itself goes on placed. */
+    function placeOne(usable: PlivoAccount, request: MakeCallRequest, to: string, msg: NodeMessageInFlow, copy: NodeMessageInFlow | undefined,
+      kept: Kept, campaign: string, policy: TaskPolicy): Promise<Error | undefined> {
       const lease = `placing:${randomUUID()}`;
       const queuedAt = Date.now();
       const key = `${node.id} ${campaign}`;
@@ -152,8 +156,8 @@ export default function register(RED: NodeAPI): void {
         if (requestUuid === undefined) throw new PlivoApiError(text('no-request-uuid'), { statusCode: response.statusCode, body: response.body });
         const expiresAt = Date.now() + longestCallMs(request, Date.now() - queuedAt);
         usable.live.rename(lease, requestUuid, expiresAt);
-        const placedMsg = RED.util.cloneMessage(msg);
-        const outcomeMsg = RED.util.cloneMessage(msg);
+        const placedMsg = copy ? msg : RED.util.cloneMessage(msg);
+        const outcomeMsg = copy ?? RED.util.cloneMessage(msg);
         usable.placed.place(requestUuid, node.id, { msg: outcomeMsg, waitedMinutes: Math.round((expiresAt - queuedAt) / 60_000) }, kept, expiresAt, campaign);
         awaiting += 1;
         placedMsg.payload = { request_uuid: requestUuid, to, message: answer?.message, api_id: answer?.api_id };
@@ -229,16 +233,16 @@ export default function register(RED: NodeAPI): void {
           if (error instanceof InputError) throw error;
           throw new InputError('payload', undefined, 'unreadable', { where: 'msg.payload', reason: reasonOf(error) });
         }
-        const campaign = values.campaign === undefined ? parseCampaign(def.campaign ?? '', text('node-setting', { field: 'campaign' }))
-          : parseCampaign(values.campaign.value, values.campaign.where);
+        const campaign = values.campaign === undefined ? fixedCampaign : parseCampaign(values.campaign.value, values.campaign.where);
         const kept = keptOf(msg, keep);
         const policy = taskPolicy(usable.policy.task, scheduling as Scheduling, readField(fields, 'maxWait', 'maxWait', 'msg.maxWait'));
-        // Each placed call and outcome is a copy: a message that cannot be copied is refused before any call is placed.
-        RED.util.cloneMessage(msg);
+        // Each outcome is a copy (and with several destinations each placed call): a message that cannot be copied is refused before any call is placed.
+        const copy = RED.util.cloneMessage(msg);
         if (built.ignoredFields.length > 0) node.warn(t('warn.ignored', { fields: built.ignoredFields.join(', ') }));
         const { request } = built;
         const { destinations } = request;
-        void Promise.all(destinations.map((to) => placeOne(usable, request, to, msg, kept, campaign, policy).then((error) => [to, error] as const)))
+        const single = destinations.length === 1 ? copy : undefined;
+        void Promise.all(destinations.map((to) => placeOne(usable, request, to, msg, single, kept, campaign, policy).then((error) => [to, error] as const)))
           .then((results) => ended(msg, done, results.filter((result): result is [string, Error] => result[1] !== undefined), destinations.length > 1));
       }).catch((error: unknown) => {
         counts.done += 1;

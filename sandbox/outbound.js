@@ -54,8 +54,18 @@ function createOutbound(calls, runner, options = {}) {
   /** When calls started, in the last second: at most `cps` of them. */
   const starts = [];
   let starter;
-  /** What a test or benchmark reads: calls started (and when), failed for the cap, and the most concurrent calls seen. */
-  const stats = { started: 0, startedAt: [], failedForCap: 0, mostConcurrent: 0 };
+  /**
+   * What a test or benchmark reads: calls started (and when), failed for the cap, the most concurrent
+   * calls seen, and each call's [start, end] once it is over.
+   */
+  const stats = { started: 0, startedAt: [], failedForCap: 0, mostConcurrent: 0, spans: [] };
+
+  /** The call is over (from ringing or live). */
+  function over(request) {
+    if (request.state === 'done') return;
+    if (request.state === 'ringing' || request.state === 'live') stats.spans.push([request.startedAt, Date.now()]);
+    request.state = 'done';
+  }
 
   const concurrent = () => [...requests.values()].filter((request) => request.state === 'ringing' || request.state === 'live').length;
 
@@ -69,7 +79,7 @@ function createOutbound(calls, runner, options = {}) {
   /** The call ends before it was answered: its hangup URL is told why. */
   function endUnanswered(request, status, cause, extra = {}) {
     clearTimeout(request.timer);
-    request.state = 'done';
+    over(request);
     const url = request.body.hangup_url;
     if (url) calls.deliver(url, callbackParams(request, { CallStatus: status, HangupCause: cause, Duration: '0', BillDuration: '0', ...extra }), request.body.hangup_method ?? 'POST');
   }
@@ -120,7 +130,8 @@ function createOutbound(calls, runner, options = {}) {
       return;
     }
     stats.started += 1;
-    stats.startedAt.push(Date.now());
+    request.startedAt = Date.now();
+    stats.startedAt.push(request.startedAt);
     request.state = 'ringing';
     stats.mostConcurrent = Math.max(stats.mostConcurrent, concurrent());
     if (body.ring_url) calls.deliver(body.ring_url, callbackParams(request, { CallStatus: 'ringing', Event: 'Ring' }), body.ring_method ?? 'POST');
@@ -180,7 +191,7 @@ function createOutbound(calls, runner, options = {}) {
   }
 
   calls.onEnd((uuid) => {
-    for (const request of requests.values()) if (request.callUuid === uuid) request.state = 'done';
+    for (const request of requests.values()) if (request.callUuid === uuid) over(request);
   });
 
   return {

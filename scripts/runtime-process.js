@@ -14,7 +14,8 @@
  *        loopback port (the calls' hangup URL, for the `broadcast` operation), and one at
  *        /plivo/answer answering `answerXml` (placed calls' answer URL; `answered` reads what it heard)
  *   makeCall: {answerUrl, hangupUrl}: the sender is a plivo make call node placing calls with these
- *        URLs (another runtime's webhooks), keeping msg.row for the answer (the `makeCalls` operation)
+ *        URLs (another runtime's webhooks, or this one's), keeping msg.row for the answer (the `makeCalls`
+ *        operation), beside a plivo play node `prompt` (the `mixed` operation's prompts)
  * A message ends as lost when it ends with an error or, for the peers, with a status that is
  * not 2xx (neither peer throws on a 429).
  */
@@ -70,9 +71,9 @@ function flowFor(options) {
       from: '+14155550100', fromType: 'str', answer_url: options.makeCall.answerUrl, answer_urlType: 'str',
       hangup_url: options.makeCall.hangupUrl, hangup_urlType: 'str', priority: 'normal', x: 200, y: 40, wires: [['placed'], ['outcome']],
     } : play('sender', 40, priorities?.sender ?? 'normal'),
-    ...(options.makeCall ? ['placed', 'outcome'].map((id, i) => ({
-      id, type: 'function', z: 'runtime', name: id, func: 'return msg;', outputs: 1, x: 400, y: 80 + 40 * i, wires: [[]],
-    })) : []),
+    ...(options.makeCall ? [play('prompt', 80, 'normal')] : []),
+    // Junctions cost next to nothing: a placed call's CPU is the node's own (the onSend hook below reads its outputs).
+    ...(options.makeCall ? ['placed', 'outcome'].map((id, i) => ({ id, type: 'junction', z: 'runtime', x: 400, y: 80 + 40 * i, wires: [[]] })) : []),
     ...(priorities ? [play('prompt', 80, priorities.prompt)] : []),
     ...(options.webhookPort ? [heard, answers, hangups] : [])];
 }
@@ -174,14 +175,26 @@ async function run(options) {
   /** Placed calls: each message's row to what became of it (placed, then its outcome or error); what the answer webhook heard. */
   const rows = new Map();
   const answered = [];
+  const rowEnds = (row) => {
+    if (row.error !== undefined || row.outcome !== undefined || (row.until === 'placed' && row.placedAt !== undefined)) row.ended?.();
+  };
+  if (options.makeCall) {
+    RED.hooks.add('onSend.runtime', (events) => {
+      for (const { source, msg } of events) {
+        const row = source.node.id === 'sender' ? rows.get(msg.row) : undefined;
+        if (row === undefined) continue;
+        if (source.port === 0) row.placedAt = Date.now();
+        else row.outcome = msg.payload.status;
+        rowEnds(row);
+      }
+    });
+  }
   RED.hooks.add('onComplete.runtime', ({ msg, error, node }) => {
     if (node.id === 'heard') answered.push({ placed: msg.placed, to: msg.payload?.To });
     if (rows.has(msg.row)) {
       const row = rows.get(msg.row);
       if (error) row.error = error.message ?? String(error);
-      else if (node.id === 'placed') row.placedAt = Date.now();
-      else if (node.id === 'outcome') row.outcome = msg.payload.status;
-      if (row.error !== undefined || row.outcome !== undefined) row.ended?.();
+      rowEnds(row);
       return;
     }
     if (error) end(msg._msgid, error.message ?? String(error));
@@ -301,11 +314,12 @@ async function run(options) {
      * make-call node; resolves when each has its outcome or error: the counts, the first errors,
      * when each was placed, and the CPU spent.
      */
-    async makeCalls({ destinations, timeoutMs }) {
+    async makeCalls({ destinations, timeoutMs, until = 'outcome' }) {
+      global.gc?.();
       const cpuBefore = process.cpuUsage();
       const began = Date.now();
       const ends = destinations.map((to, index) => new Promise((resolve) => {
-        const row = { to };
+        const row = { to, until };
         row.ended = resolve;
         rows.set(`${process.pid}-${index}`, row);
         sequence += 1;
@@ -320,9 +334,27 @@ async function run(options) {
       const errors = found.filter((row) => row.error !== undefined).map((row) => row.error);
       return {
         outcomes, errors: errors.slice(0, 5), failed: errors.length,
-        unended: found.filter((row) => row.error === undefined && row.outcome === undefined).length,
+        unended: found.filter((row) => row.error === undefined && row.outcome === undefined && (until !== 'placed' || row.placedAt === undefined)).length,
         placedAt: found.map((row) => row.placedAt).filter((at) => at !== undefined), began, cpuMs: (cpu.user + cpu.system) / 1000,
       };
+    },
+    /** `count` bare got calls placing a call (POST Call/, as the node sends it), `concurrency` in flight: the CPU spent. */
+    async bareCalls({ count, concurrency, body }) {
+      const { got } = await import('got');
+      const url = `${sandbox.url}/v1/Account/${encodeURIComponent(sandbox.authId)}/Call/`;
+      const options = { username: sandbox.authId, password: sandbox.authToken, json: body, responseType: 'json', retry: { limit: 0 }, timeout: { request: 10_000 } };
+      global.gc?.();
+      const cpuBefore = process.cpuUsage();
+      let next = 0;
+      let failed = 0;
+      await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          next += 1;
+          await got.post(url, options).catch(() => { failed += 1; });
+        }
+      }));
+      const cpu = process.cpuUsage(cpuBefore);
+      return { failed, cpuMs: (cpu.user + cpu.system) / 1000 };
     },
     async answered() {
       return { answered: answered.splice(0) };
@@ -372,7 +404,8 @@ async function startRuntime(options) {
     sequential: (count) => ask('sequential', { count }),
     mixed: (args) => ask('mixed', args),
     broadcast: (calls) => ask('broadcast', { calls }),
-    makeCalls: (destinations, timeoutMs = 60_000) => ask('makeCalls', { destinations, timeoutMs }),
+    makeCalls: (destinations, timeoutMs = 60_000, until = 'outcome') => ask('makeCalls', { destinations, timeoutMs, until }),
+    bareCalls: (count, concurrency, body) => ask('bareCalls', { count, concurrency, body }),
     answered: async () => (await ask('answered')).answered,
     logs: async () => (await ask('logs')).logs,
     status: async () => (await ask('status')).status,

@@ -99,6 +99,7 @@ export class RequestEngine {
     this.clock = clock;
     this.share = new AdaptiveLimit(limits.rateLimit, limits.rateWindowMs);
     this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + WINDOW_SLACK_MS);
+    this.window.fromArrival = limits.countFrom === 'arrival';
     this.pacer = new Pacer(this.window);
     this.shared = new SharedSlots(clock, () => this.pump(), () => this.changed());
   }
@@ -108,6 +109,7 @@ export class RequestEngine {
     this.share.configure(limits.rateLimit, limits.rateWindowMs);
     this.window.limit = this.share.current;
     this.window.windowMs = limits.rateWindowMs + WINDOW_SLACK_MS;
+    this.window.fromArrival = limits.countFrom === 'arrival';
     this.pump();
   }
 
@@ -333,9 +335,9 @@ export class RequestEngine {
   private finish(task: Task<unknown>, error: unknown, settle: () => void): void {
     const now = this.clock.now();
     this.inFlightLimit.answered(now - task.startedAt);
-    this.window.finish(now);
+    const leaves = this.window.finish(now, task.startedAt);
     if (task.slot !== undefined) {
-      this.shared.release(task.slot, this.window.windowMs);
+      this.shared.release(task.slot, leaves - now);
       task.slot = undefined;
     }
     if (isRateLimited(error)) {
