@@ -71,9 +71,13 @@ function flowFor(options) {
       from: '+14155550100', fromType: 'str', answer_url: options.makeCall.answerUrl, answer_urlType: 'str',
       hangup_url: options.makeCall.hangupUrl, hangup_urlType: 'str', priority: 'normal', x: 200, y: 40, wires: [['placed'], ['outcome']],
     } : play('sender', 40, priorities?.sender ?? 'normal'),
-    ...(options.makeCall ? [play('prompt', 80, 'normal')] : []),
-    // Junctions cost next to nothing: a placed call's CPU is the node's own (the onSend hook below reads its outputs).
-    ...(options.makeCall ? ['placed', 'outcome'].map((id, i) => ({ id, type: 'junction', z: 'runtime', x: 400, y: 80 + 40 * i, wires: [[]] })) : []),
+    // Beside plivo make call, outputs go to junctions and errors to a catch node, which cost next to nothing: the
+    // process's CPU is the nodes' own (the onSend hook below reads what they send; no onComplete hook runs).
+    ...(options.makeCall ? [
+      { ...play('prompt', 80, 'normal'), wires: [['placed']] },
+      { id: 'errors', type: 'catch', z: 'runtime', name: 'errors', scope: null, uncaught: false, x: 200, y: 200, wires: [['placed']] },
+      ...['placed', 'outcome'].map((id, i) => ({ id, type: 'junction', z: 'runtime', x: 400, y: 80 + 40 * i, wires: [[]] })),
+    ] : []),
     ...(priorities ? [play('prompt', 80, priorities.prompt)] : []),
     ...(options.webhookPort ? [heard, answers, hangups] : [])];
 }
@@ -181,15 +185,18 @@ async function run(options) {
   if (options.makeCall) {
     RED.hooks.add('onSend.runtime', (events) => {
       for (const { source, msg } of events) {
-        const row = source.node.id === 'sender' ? rows.get(msg.row) : undefined;
+        const from = source.node.id;
+        const row = rows.get(msg.row);
+        if (from === 'prompt') end(msg._msgid);
+        else if (from === 'errors' && row === undefined) end(msg._msgid, msg.error?.message ?? 'error');
         if (row === undefined) continue;
-        if (source.port === 0) row.placedAt = Date.now();
+        if (from === 'errors') row.error = msg.error?.message ?? 'error';
+        else if (source.port === 0) row.placedAt = Date.now();
         else row.outcome = msg.payload.status;
         rowEnds(row);
       }
     });
-  }
-  RED.hooks.add('onComplete.runtime', ({ msg, error, node }) => {
+  } else RED.hooks.add('onComplete.runtime', ({ msg, error, node }) => {
     if (node.id === 'heard') answered.push({ placed: msg.placed, to: msg.payload?.To });
     if (rows.has(msg.row)) {
       const row = rows.get(msg.row);
@@ -374,7 +381,7 @@ async function run(options) {
   process.on('message', ({ id, op, ...args }) => {
     operations[op](args).then(
       (answer) => process.send({ id, ...answer }),
-      (error) => process.send({ id, failed: error.message }),
+      (error) => process.send({ id, failed: error?.stack ?? String(error) }),
     );
   });
   process.send({ ready: true });

@@ -56,22 +56,6 @@ describe('SlidingWindow', () => {
     assert.equal(window.delay(1010), 10, 'the next slot frees when the answer at 20 leaves the window');
   });
 
-  it('counted from the arrival (calls per second, which Plivo queues beyond): a window after the answer less the shortest recent round trip', () => {
-    const window = new SlidingWindow(3, 1000);
-    window.fromArrival = true;
-    for (let i = 0; i < 3; i += 1) window.start();
-    assert.equal(window.finish(150, 0), 1150, 'a cold start (too few round trips seen): from the answer');
-    assert.equal(window.finish(200, 100), 1200);
-    assert.equal(window.finish(350, 250), 1250, 'three round trips of 100 ms or more seen: the shortest is taken off');
-    window.start();
-    assert.equal(window.finish(1100, 1000), 2000, 'a steady round trip: a window after its start');
-    window.start();
-    assert.equal(window.finish(1700, 1400), 2600, 'a round trip 200 ms longer than the shortest likely arrived later: it holds its slot that much longer');
-    const answerCounted = new SlidingWindow(2, 1000);
-    answerCounted.start();
-    assert.equal(answerCounted.finish(250, 0), 1250, 'by default the window runs from the answer');
-  });
-
   it('never lets a server see more than `limit` in any window, whatever the latency (property)', () => {
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 20 }),
@@ -86,7 +70,7 @@ describe('SlidingWindow', () => {
         let next = 0;
         while (next < requests.length || inFlight.length > 0) {
           inFlight.sort((a, b) => a - b);
-          while (inFlight.length > 0 && inFlight[0] <= now) window.finish(inFlight.shift(), 0);
+          while (inFlight.length > 0 && inFlight[0] <= now) window.finish(inFlight.shift());
           const delay = next < requests.length ? window.delay(now) : undefined;
           if (delay === 0) {
             const { latency, arrivesAt } = requests[next];

@@ -17,12 +17,6 @@ export interface EngineLimits {
   queueLimit: number;
   /** Per attempt: a shared slot is held at most this long (plus a window) if its answer never comes. */
   timeoutMs: number;
-  /**
-   * When a request leaves the window: a window after its answer (the default, for a limit the
-   * server enforces with 429s), or a window after it most likely arrived ('arrival', for a rate
-   * the server queues beyond: sliding-window.ts).
-   */
-  countFrom?: 'answer' | 'arrival';
 }
 
 /** How one message is retried. */

@@ -99,7 +99,6 @@ export class RequestEngine {
     this.clock = clock;
     this.share = new AdaptiveLimit(limits.rateLimit, limits.rateWindowMs);
     this.window = new SlidingWindow(limits.rateLimit, limits.rateWindowMs + WINDOW_SLACK_MS);
-    this.window.fromArrival = limits.countFrom === 'arrival';
     this.pacer = new Pacer(this.window);
     this.shared = new SharedSlots(clock, () => this.pump(), () => this.changed());
   }
@@ -109,7 +108,6 @@ export class RequestEngine {
     this.share.configure(limits.rateLimit, limits.rateWindowMs);
     this.window.limit = this.share.current;
     this.window.windowMs = limits.rateWindowMs + WINDOW_SLACK_MS;
-    this.window.fromArrival = limits.countFrom === 'arrival';
     this.pump();
   }
 
@@ -335,9 +333,9 @@ export class RequestEngine {
   private finish(task: Task<unknown>, error: unknown, settle: () => void): void {
     const now = this.clock.now();
     this.inFlightLimit.answered(now - task.startedAt);
-    const leaves = this.window.finish(now, task.startedAt);
+    this.window.finish(now);
     if (task.slot !== undefined) {
-      this.shared.release(task.slot, leaves - now);
+      this.shared.release(task.slot, this.window.windowMs);
       task.slot = undefined;
     }
     if (isRateLimited(error)) {

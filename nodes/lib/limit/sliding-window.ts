@@ -6,23 +6,10 @@
  * The server counts a request when it arrives, which is some time after we start it and
  * before its answer comes back. So a slot is held from the start until `windowMs` after the
  * answer: then no server-side window can hold more than `limit`, however uneven the latency.
- *
- * `fromArrival` holds a slot a window from when the request most likely arrived instead, for a
- * rate the server queues beyond rather than refuses (Plivo's calls per second): its answer less
- * the shortest round trip seen lately (from the answer alone until a few were seen). So the rate
- * is used in full at any steady latency, and a request that arrived late (a new connection, a
- * slow moment here or on the network) holds its slot longer;
- * uneven latency only makes a request wait in the server's queue a moment.
  */
-
-/** Round trips the shortest is taken from; with fewer than MIN_ROUND_TRIPS seen (a cold start), slots count from the answer. */
-const RECENT_ROUND_TRIPS = 32;
-const MIN_ROUND_TRIPS = 3;
 export class SlidingWindow {
   limit: number;
   windowMs: number;
-  fromArrival = false;
-  private readonly roundTrips: number[] = [];
   /** Requests started and not yet answered. */
   private open = 0;
   /** When answered requests leave the window (answer + windowMs), ascending. */
@@ -61,18 +48,12 @@ export class SlidingWindow {
     this.open += 1;
   }
 
-  /** A request started at `startedAt` has been answered (or failed) at `now`; returns when it leaves the window. */
-  finish(now: number, startedAt: number): number {
+  /** A request started earlier has been answered (or failed) at `now`. */
+  finish(now: number): void {
     this.open -= 1;
-    let leaves = now + this.windowMs;
-    if (this.fromArrival) {
-      this.roundTrips.push(now - startedAt);
-      if (this.roundTrips.length > RECENT_ROUND_TRIPS) this.roundTrips.shift();
-      if (this.roundTrips.length >= MIN_ROUND_TRIPS) leaves -= Math.max(0, Math.min(...this.roundTrips));
-    }
+    const leaves = now + this.windowMs;
     let index = this.closing.length;
     while (index > 0 && this.closing[index - 1] > leaves) index -= 1;
     this.closing.splice(index, 0, leaves);
-    return leaves;
   }
 }

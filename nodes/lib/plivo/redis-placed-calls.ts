@@ -47,6 +47,8 @@ export class RedisPlacedCalls implements PlacedCallsShare {
   private readonly prefix: string;
   private readonly outcomeListeners = new Set<(outcome: CallOutcome) => void>();
   private readonly readyListeners = new Set<() => void>();
+  /** A catch-up waits for the client to be ready. */
+  private catchUpPending = false;
 
   constructor(authId: string, settings: RedisSettings) {
     this.prefix = `plivo-play:placed:${authId}`;
@@ -146,10 +148,16 @@ export class RedisPlacedCalls implements PlacedCallsShare {
 
   /** Subscribed (again): once the client can read too, the instance catches up on what it missed. */
   private whenClientReady(): void {
+    if (this.catchUpPending) return;
     const tell = () => {
+      this.catchUpPending = false;
       for (const listener of this.readyListeners) listener();
     };
-    if (this.client.status === 'ready') tell();
-    else this.client.once('ready', tell);
+    if (this.client.status === 'ready') {
+      tell();
+      return;
+    }
+    this.catchUpPending = true;
+    this.client.once('ready', tell);
   }
 }

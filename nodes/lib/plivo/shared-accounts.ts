@@ -80,8 +80,7 @@ function callEngineLimits(users: Iterable<User>, base: EngineLimits): { limits: 
     cps = Math.min(cps, calls.cps);
     if (calls.maxConcurrent !== undefined) maxConcurrent = Math.min(maxConcurrent ?? Number.POSITIVE_INFINITY, calls.maxConcurrent);
   }
-  // Plivo queues calls beyond the CPS rather than refusing them: a call's slot is counted from its likely arrival, not its answer (sliding-window.ts).
-  return { limits: { ...base, rateLimit: Number.isFinite(cps) ? cps : 2, rateWindowMs: 1000, countFrom: 'arrival' }, maxConcurrent };
+  return { limits: { ...base, rateLimit: Number.isFinite(cps) ? cps : 2, rateWindowMs: 1000 }, maxConcurrent };
 }
 
 function applyLimits(shared: Shared, fallback: EngineLimits): void {
@@ -171,7 +170,7 @@ function endedFor(shared: Shared, baseUrl: string): EndedCalls {
 function newShared(limits: EngineLimits): Shared {
   const live = new Leases();
   const placed = new PlacedCalls();
-  const calls = new RequestEngine({ ...limits, rateWindowMs: 1000, countFrom: 'arrival' });
+  const calls = new RequestEngine({ ...limits, rateWindowMs: 1000 });
   calls.setGate(live);
   placed.onSettled((requestUuid) => live.release(requestUuid));
   return { engine: new RequestEngine(limits), calls, live, placed, replay: new ReplayGuard(), ended: new Map(), users: new Map() };
