@@ -13,8 +13,7 @@
  * already under way then are counted apart); every request sent; and the time from the first
  * message to the last one's end.
  */
-const path = require('node:path');
-const { fork } = require('node:child_process');
+const { forkSandbox } = require('./sandbox-process.js');
 const { startRuntime } = require('../scripts/runtime-process.js');
 const { freePort } = require('../scripts/dev-runtime.js');
 const { numberedCall } = require('../sandbox/plivo-sandbox.js');
@@ -35,27 +34,13 @@ function random(seed) {
   };
 }
 
-let askId = 0;
 function startSandbox(options) {
-  const child = fork(path.join(__dirname, 'sandbox-process.js'), [JSON.stringify(options)], { stdio: 'inherit' });
-  const pending = new Map();
-  const ready = new Promise((resolve) => {
-    child.on('message', (message) => {
-      if (message.ready) resolve(message);
-      else pending.get(message.id)?.(message);
-    });
-  });
-  const ask = (request) => new Promise((resolve) => {
-    askId += 1;
-    pending.set(askId, resolve);
-    child.send({ id: askId, ...request });
-  });
-  return ready.then((message) => ({
-    url: message.url,
-    account: message.account,
+  return forkSandbox(options).then(({ url, account, ask, stop }) => ({
+    url,
+    account,
     hangUp: (uuid, webhook) => ask({ op: 'hangUp', uuid, webhook }),
     calls: () => ask({ op: 'calls' }),
-    stop: () => child.disconnect(),
+    stop,
   }));
 }
 

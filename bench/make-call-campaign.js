@@ -15,8 +15,7 @@
  * - CPU per placed call (until Plivo's answer is on output 1) against bare got placing the same calls.
  */
 const http = require('node:http');
-const path = require('node:path');
-const { fork } = require('node:child_process');
+const { forkSandbox } = require('./sandbox-process.js');
 const { startRuntime } = require('../scripts/runtime-process.js');
 const { startRedis } = require('../scripts/redis-server.js');
 const { freePort } = require('../scripts/dev-runtime.js');
@@ -28,25 +27,11 @@ const SIZE = QUICK
   : { campaign: 600, cps: [2, 10], cap: { calls: 600, cap: 50, cps: 10, waitS: [10, 40] }, pair: { calls: 300, cap: 20, cps: 10, waitS: [2, 8] }, cpu: 2000, cpuRounds: 5, warmup: 500, prompts: 60 };
 const FROM = '+14155550100';
 
-let askId = 0;
 function startSandbox(options) {
-  const child = fork(path.join(__dirname, 'sandbox-process.js'), [JSON.stringify(options)], { stdio: 'inherit' });
-  const pending = new Map();
-  const ready = new Promise((resolve) => {
-    child.on('message', (message) => {
-      if (message.ready) resolve(message);
-      else pending.get(message.id)?.(message);
-    });
-  });
-  const ask = (request) => new Promise((resolve) => {
-    askId += 1;
-    pending.set(askId, resolve);
-    child.send({ id: askId, ...request });
-  });
-  return ready.then((message) => ({
-    target: { url: message.url, authId: message.account.authId, authToken: message.account.authToken, callUuid: numberedCall(0) },
+  return forkSandbox(options).then(({ url, account, ask, stop }) => ({
+    target: { url, authId: account.authId, authToken: account.authToken, callUuid: numberedCall(0) },
     outbound: () => ask({ op: 'outbound' }),
-    stop: () => child.disconnect(),
+    stop,
   }));
 }
 

@@ -21,7 +21,6 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const v8 = require('node:v8');
-const { fork } = require('node:child_process');
 const { limitChart, rateChart } = require('./chart.js');
 const { startRuntime, startEmbeddedNodeRed, URL_A } = require('../scripts/runtime-process.js');
 const { startRedis } = require('../scripts/redis-server.js');
@@ -30,6 +29,7 @@ const { numberedCall } = require('../sandbox/plivo-sandbox.js');
 const { measureBroadcastHangups, describeRun, SIZE: BROADCAST, HANGUP_SHARE } = require('./broadcast-hangups.js');
 const { XML_NODES, measureXmlThroughput, sender } = require('./xml-throughput.js');
 const { measureCampaigns, campaignRows } = require('./make-call-campaign.js');
+const { forkSandbox } = require('./sandbox-process.js');
 
 const QUICK = process.argv.includes('--quick');
 const SPEAK_TEXT = 'You are caller number 3 in the queue. Please hold.';
@@ -71,30 +71,16 @@ if (require.main === module && typeof global.gc !== 'function') {
 
 // ---------- sandboxes, one process each ----------
 
-let requestId = 0;
 async function startSandboxProcess(name, options) {
-  const child = fork(path.join(__dirname, 'sandbox-process.js'), [JSON.stringify(options)], { stdio: 'inherit' });
-  const pending = new Map();
-  const ready = await new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.on('message', (message) => {
-      if (message.ready) resolve(message);
-      else pending.get(message.id)?.(message);
-    });
-  });
-  const ask = (request) => new Promise((resolve) => {
-    requestId += 1;
-    pending.set(requestId, resolve);
-    child.send({ id: requestId, ...request });
-  });
+  const { url, account, ask, stop } = await forkSandbox(options);
   return {
     name,
-    url: ready.url,
-    account: ready.account,
+    url,
+    account,
     callUuid: options.liveCalls[0],
     stats: () => ask({ op: 'stats' }),
     fail: (fault, times = 1) => ask({ op: 'fail', fault, times }),
-    stop: () => child.disconnect(),
+    stop,
   };
 }
 

@@ -7,9 +7,32 @@
  * heard: {uuid: when its hangup webhook was answered}}, {id, op: 'outbound'} -> outbound calls' stats (outbound.js) and
  * when each `POST Call/` arrived.
  */
+const path = require('node:path');
+const { fork } = require('node:child_process');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 
-startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
+let askId = 0;
+/** Forks this file with `options`; resolves with the sandbox's url and account, `ask(request)` (one IPC request) and `stop()`. */
+function forkSandbox(options) {
+  const child = fork(path.join(__dirname, 'sandbox-process.js'), [JSON.stringify(options)], { stdio: 'inherit' });
+  const pending = new Map();
+  const ready = new Promise((resolve) => {
+    child.on('message', (message) => {
+      if (message.ready) resolve(message);
+      else pending.get(message.id)?.(message);
+    });
+  });
+  const ask = (request) => new Promise((resolve) => {
+    askId += 1;
+    pending.set(askId, resolve);
+    child.send({ id: askId, ...request });
+  });
+  return ready.then((message) => ({ url: message.url, account: message.account, ask, stop: () => child.disconnect() }));
+}
+
+module.exports = { forkSandbox };
+
+if (require.main === module) startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
   process.on('message', ({ id, op, fault, times, uuid, webhook }) => {
     if (op === 'hangUp') {
       sandbox.hangUp(uuid, { webhook });

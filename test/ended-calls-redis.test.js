@@ -5,8 +5,7 @@
  * what it missed, and what was learnt during an outage is shared once Redis is back.
  */
 const assert = require('node:assert/strict');
-const { needServer } = require('./servers');
-const { startRedis } = require('../scripts/redis-server.js');
+const { redisForSuite } = require('./servers');
 const { EndedCalls } = require('../dist/nodes/lib/plivo/ended-calls.js');
 const { RedisEndedCalls } = require('../dist/nodes/lib/plivo/redis-ended-calls.js');
 const { RequestEngine } = require('../dist/nodes/lib/limit/request-engine.js');
@@ -19,36 +18,18 @@ const LIMITS = { rateLimit: 1, rateWindowMs: 60_000, concurrency: 1, queueLimit:
 
 describe('ended calls shared through Redis', function () {
   this.timeout(20_000);
-  let redis;
-  const instances = [];
-  let accounts = 0;
-  let authId;
-
-  before(async function () {
-    needServer(this, 'redis-server');
-    redis = await startRedis();
-  });
-  after(async () => {
-    await redis?.kill();
-  });
-  beforeEach(() => {
-    accounts += 1;
-    authId = `MAENDED${String(accounts).padStart(13, '0')}`;
-  });
-  afterEach(async () => {
-    await Promise.all(instances.splice(0).map((instance) => instance.share.close()));
-  });
+  const redis = redisForSuite('MAENDED');
 
   /** An instance as shared-accounts.ts wires it: memory, engine, and the Redis share. */
   function instance(logs = []) {
     const ended = new EndedCalls();
     const engine = new RequestEngine(LIMITS);
     ended.onEnded((callUuid, call) => engine.drop(callUuid, () => new CallEndedError(callUuid, call)));
-    const share = new RedisEndedCalls(authId, { url: redis.url }, (level, message) => logs.push(`${level}: ${message}`),
+    const share = new RedisEndedCalls(redis.name, { url: redis.url }, (level, message) => logs.push(`${level}: ${message}`),
       (callUuid, call) => ended.end(callUuid, call, Date.now(), false));
     ended.useShare(share);
     const made = { ended, engine, share, logs };
-    instances.push(made);
+    redis.opened(share);
     return made;
   }
 
@@ -92,14 +73,14 @@ describe('ended calls shared through Redis', function () {
     const a = instance(logsA);
     const b = instance();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await redis.kill();
+    await redis.server.kill();
     a.ended.end(CALL_A, { at: Date.now(), by: 'hang-up' }, Date.now());
     a.ended.end(CALL_B, { at: Date.now(), by: 'webhook' }, Date.now());
     await waitFor(() => logsA.some((line) => line.startsWith('warn')), 'the outage to be told');
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(logsA.filter((line) => line.startsWith('warn')).length, 1, 'one warning for the outage');
     assert.equal(b.ended.get(CALL_A, Date.now()), undefined);
-    await redis.start();
+    await redis.server.start();
     await waitFor(() => b.ended.get(CALL_A, Date.now()) !== undefined && b.ended.get(CALL_B, Date.now()) !== undefined, 'B to learn both', 15_000);
     assert.equal(b.ended.get(CALL_A, Date.now()).by, 'hang-up');
     const backs = () => logsA.filter((line) => line.startsWith('info') && /is back: /.test(line));

@@ -6,8 +6,7 @@
  * its outcome goes back to the instance that placed it, also after that one missed it.
  */
 const assert = require('node:assert/strict');
-const { needServer } = require('./servers');
-const { startRedis } = require('../scripts/redis-server.js');
+const { redisForSuite } = require('./servers');
 const { Leases, LeaseRefusedError } = require('../dist/nodes/lib/limit/leases.js');
 const { RedisLeases } = require('../dist/nodes/lib/limit/redis-leases.js');
 const { RequestEngine } = require('../dist/nodes/lib/limit/request-engine.js');
@@ -21,28 +20,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('placed calls shared through Redis', function () {
   this.timeout(20_000);
-  let redis;
-  let run = 0;
-  let name;
+  const redis = redisForSuite('MAPLACED');
   const shares = [];
-
-  before(async function () {
-    needServer(this, 'redis-server');
-    redis = await startRedis();
-  });
-  after(async () => {
-    await redis?.kill();
-  });
-  beforeEach(() => {
-    run += 1;
-    name = `MAPLACED${String(run).padStart(12, '0')}`;
-  });
-  afterEach(async () => {
-    await Promise.all(shares.splice(0).map((share) => share.close()));
-  });
+  afterEach(() => shares.splice(0));
 
   function leases(cap) {
-    const share = new RedisLeases(`${name}:live-calls`, { url: redis.url });
+    const share = redis.opened(new RedisLeases(`${redis.name}:live-calls`, { url: redis.url }));
     shares.push(share);
     const made = new Leases(cap);
     made.useShare(share);
@@ -50,14 +33,14 @@ describe('placed calls shared through Redis', function () {
   }
 
   function placedCalls() {
-    const share = new RedisPlacedCalls(name, { url: redis.url });
+    const share = redis.opened(new RedisPlacedCalls(redis.name, { url: redis.url }));
     shares.push(share);
     const made = new PlacedCalls();
     made.useShare(share);
     return { placed: made, share };
   }
 
-  const ready = (...things) => waitFor(() => shares.every((share) => share.ready), 'Redis connections', 5000);
+  const ready = () => waitFor(() => shares.every((share) => share.ready), 'Redis connections', 5000);
 
   describe('the cap on live calls', () => {
     it('holds over two instances racing for the last room: exactly the cap is taken, and a release makes room elsewhere', async () => {
@@ -83,7 +66,7 @@ describe('placed calls shared through Redis', function () {
 
     it('a crashed instance\'s leases expire, and the others hear the room within the recount', async () => {
       const a = leases(1);
-      const crashed = new RedisLeases(`${name}:live-calls`, { url: redis.url });
+      const crashed = redis.opened(new RedisLeases(`${redis.name}:live-calls`, { url: redis.url }));
       shares.push(crashed);
       await ready();
       assert.deepEqual(await crashed.take('left-behind', 400, 1), { taken: true, held: 1 });
@@ -192,7 +175,7 @@ describe('placed calls shared through Redis', function () {
       await b.placed.heardAnywhere({ RequestUUID: REQUEST, CallUUID: CALL, CallStatus: 'busy', HangupCause: 'USER_BUSY' });
       await sleep(200);
       assert.equal(outcomes.length, 0, 'not listening: nothing heard yet');
-      const again = new RedisPlacedCalls(name, { url: redis.url });
+      const again = redis.opened(new RedisPlacedCalls(redis.name, { url: redis.url }));
       shares.push(again);
       a.placed.useShare(again);
       await waitFor(() => outcomes.length === 1, 'the outcome after catching up');
@@ -205,8 +188,8 @@ describe('placed calls shared through Redis', function () {
       assert.equal(await b.placed.heardAnywhere({ From: '+14155550100' }), undefined);
       const { Redis } = require('ioredis');
       const raw = new Redis(redis.url);
-      await raw.set(`plivo-play:placed:${name}:call:${CALL}`, '{"requestUuid":"not a uuid","kept":"{}"}');
-      await raw.set(`plivo-play:placed:${name}:call:deadbeef-1111-4222-8333-444455556666`, 'x'.repeat(70_000));
+      await raw.set(`plivo-play:placed:${redis.name}:call:${CALL}`, '{"requestUuid":"not a uuid","kept":"{}"}');
+      await raw.set(`plivo-play:placed:${redis.name}:call:deadbeef-1111-4222-8333-444455556666`, 'x'.repeat(70_000));
       assert.equal(await b.placed.heardAnywhere({ CallUUID: CALL, Digits: '1' }), undefined);
       assert.equal(await b.placed.heardAnywhere({ CallUUID: 'deadbeef-1111-4222-8333-444455556666' }), undefined);
       await raw.quit();

@@ -28,6 +28,39 @@ function needServer(context, command) {
   context.skip();
 }
 
+/**
+ * In a describe: a real Redis for the suite (skipped without redis-server), a fresh account name
+ * for each test (`prefix` and a number, 20 characters as an Auth ID), and `opened(thing)` to close
+ * a connection after the test. `server` can be killed and started again (an outage).
+ */
+function redisForSuite(prefix) {
+  const { startRedis } = require('../scripts/redis-server.js');
+  const state = { server: undefined, name: '', count: 0, opened: [] };
+  before(async function () {
+    needServer(this, 'redis-server');
+    state.server = await startRedis();
+  });
+  after(async () => {
+    await state.server?.kill();
+  });
+  beforeEach(() => {
+    state.count += 1;
+    state.name = `${prefix}${String(state.count).padStart(20 - prefix.length, '0')}`;
+  });
+  afterEach(async () => {
+    await Promise.all(state.opened.splice(0).map((thing) => thing.close()));
+  });
+  return {
+    get server() { return state.server; },
+    get url() { return state.server.url; },
+    get name() { return state.name; },
+    opened(thing) {
+      state.opened.push(thing);
+      return thing;
+    },
+  };
+}
+
 const mochaHooks = {
   afterAll() {
     for (const [command, suites] of skipped) {
@@ -37,4 +70,4 @@ const mochaHooks = {
   },
 };
 
-module.exports = { needServer, mochaHooks };
+module.exports = { needServer, redisForSuite, mochaHooks };
