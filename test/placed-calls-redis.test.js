@@ -182,6 +182,18 @@ describe('placed calls shared through Redis', function () {
       assert.equal(outcomes[0].status, 'busy');
     });
 
+    it('while Redis cannot be used, each instance goes on alone: its own leases under the cap, no kept context from elsewhere', async () => {
+      const { freePort } = require('../scripts/dev-runtime.js');
+      const nowhere = { url: `redis://127.0.0.1:${await freePort()}` };
+      const gate = new Leases(1);
+      gate.useShare(redis.opened(new RedisLeases('MAUNREACHABLE:live-calls', nowhere)));
+      const placed = new PlacedCalls();
+      placed.useShare(redis.opened(new RedisPlacedCalls('MAUNREACHABLE', nowhere)));
+      assert.equal(await gate.acquire('alone', Date.now() + 60_000), true);
+      assert.equal(gate.room(), 0, 'the cap still holds here');
+      assert.equal(await placed.heardAnywhere({ RequestUUID: REQUEST, CallUUID: CALL, CallStatus: 'in-progress' }), undefined);
+    });
+
     it('nothing is looked up for a callback of no call (no UUIDs), and a stored answer that is not ours is ignored', async () => {
       const b = placedCalls();
       await ready();
