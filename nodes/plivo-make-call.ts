@@ -132,8 +132,10 @@ export default function register(RED: NodeAPI): void {
       return methods;
     }
 
-    /** One destination's call, in the account's calls engine; resolves with why it was not placed, or undefined once it was. */
-    /** `copy`: a copy of `msg` made for this one destination (the message names one): the outcome's, while `msg` itself goes on placed. */
+    /**
+     * One destination's call, in the account's calls engine; resolves with why it was not placed, or undefined once it was.
+     * `copy`: a copy of `msg` made for this one destination (the message names one): the outcome's, while `msg` itself goes on placed.
+     */
     function placeOne(usable: PlivoAccount, request: MakeCallRequest, to: string, msg: NodeMessageInFlow, copy: NodeMessageInFlow | undefined,
       kept: Kept, campaign: string, policy: TaskPolicy): Promise<Error | undefined> {
       const lease = `placing:${randomUUID()}`;
