@@ -74,6 +74,7 @@ export default function register(RED: NodeAPI): void {
         calls: shared.calls,
         live: shared.live,
         placed: shared.placed,
+        members: shared.members,
       };
     } catch (error) {
       account = error as Error;

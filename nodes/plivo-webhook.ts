@@ -144,6 +144,8 @@ export default function register(RED: NodeAPI): void {
         const now = Date.now();
         plivoAccount.endedCalls.end(endedCall, { at: now, by: 'webhook' }, now);
       }
+      // A conference callback: who entered or left which room, so plivo conference can name members by call.
+      plivoAccount.members.heard(payload, Date.now());
       const msg: Record<string, unknown> = { _msgid: RED.util.generateId(), req, payload };
       // A call this runtime placed: the flow that answers it gets what the placing message kept; its hangup settles the outcome.
       const placed = await plivoAccount.placed.heardAnywhere(payload);

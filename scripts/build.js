@@ -3,7 +3,7 @@
  * Builds dist/: compiles nodes/ with tsc, then puts each node's .html, icons/ and
  * locales/ next to its compiled .js, the only place Node-RED looks for them, with the dialog
  * rows the call nodes share filled into their templates. Plivo's speak
- * languages (nodes/lib/call/speak-languages.ts) are written into plivo speak's and plivo xml's
+ * languages (nodes/lib/call/speak-languages.ts) are written into plivo speak's, plivo xml's and plivo conference's
  * editors and plivo speak's help pages, and Plivo's XML elements (nodes/lib/xml/elements.ts)
  * into plivo xml's editor, so each list exists once.
  */
@@ -60,6 +60,7 @@ function fillIn(file, marker, text) {
 const speakLanguages = JSON.stringify(SPEAK_LANGUAGES.map(({ code, name, voices }) => ({ code, name, voices })));
 fillIn(path.join(nodesOut, 'plivo-speak.html'), '__SPEAK_LANGUAGES__', speakLanguages);
 fillIn(path.join(nodesOut, 'plivo-xml.html'), '__SPEAK_LANGUAGES__', speakLanguages);
+fillIn(path.join(nodesOut, 'plivo-conference.html'), '__SPEAK_LANGUAGES__', speakLanguages);
 // plivo xml's editor builds its rows from the runtime's own element table.
 const { ELEMENTS } = require(path.join(nodesOut, 'lib', 'xml', 'elements.js'));
 fillIn(path.join(nodesOut, 'plivo-xml.html'), '__XML_ELEMENTS__', JSON.stringify(ELEMENTS.map(({ name, body, attributes, children }) => ({

@@ -1,5 +1,5 @@
 /**
- * What every node that sends a request into a call shares (plivo play, plivo speak):
+ * What every node that sends a request into a call or a conference shares (plivo play, speak, call, conference):
  * typed settings read with Node-RED's own evaluation and in message order, the account's
  * engine (limit, queue, retries), a throttled status, errors to Catch or the error output
  * (exactly once per message), and close with grace. A call node gives its request builder and
@@ -65,6 +65,14 @@ export interface CallNodeRequests<Def extends CallNodeDef, Request> {
   subject(request: Request): CallSubject | undefined;
   /** The request must not take effect twice: never tried again once it may have reached Plivo (see retry-policy.ts). */
   atMostOnce(request: Request): boolean;
+  /**
+   * What must be known before the request can go (plivo conference: members named by call become
+   * member IDs); `lookup` sends a request of its own through the account's engine, in the message's turn.
+   * Throws what ends the message unsent.
+   */
+  resolve?(account: PlivoAccount, request: Request, lookup: (send: (signal: AbortSignal) => Promise<PlivoResponse>) => Promise<PlivoResponse>): Promise<Request>;
+  /** Plivo accepted the request: what the account should remember of it. */
+  accepted?(account: PlivoAccount, request: Request): void;
 }
 
 type CallNodeTexts = ReturnType<typeof callNodeTexts>;
@@ -270,7 +278,15 @@ class CallNodeRun<Def extends CallNodeDef, Request> {
       return;
     }
     if (prepared.ignored.length > 0) this.node.warn(this.texts.text('warn.ignored', { fields: prepared.ignored.join(', ') }));
-    this.send(end, prepared);
+    const { resolve } = this.requests;
+    if (!resolve) {
+      this.send(end, prepared);
+      return;
+    }
+    const { account: usable, policy } = prepared;
+    resolve(usable, prepared.request, (send) => usable.engine.submit(this.node, policy, send))
+      .then((request) => this.send(end, { ...prepared, request }))
+      .catch((error: unknown) => this.fail(end, asError(error)));
   }
 
   /** The message's request, its account and its turn's policy; throws what is wrong with the message or the node. */
@@ -307,6 +323,7 @@ class CallNodeRun<Def extends CallNodeDef, Request> {
     usable.engine.submit(this.node, sendPolicy, (signal) => requests.send(usable, request, signal), key)
       .then((response) => {
         if (tracked?.endsCall) learnEnded(usable, tracked.callUuid, 'hang-up');
+        requests.accepted?.(usable, request);
         this.succeed(end, response, requests.succeeded(request));
       })
       .catch((error: unknown) => {

@@ -50,7 +50,7 @@ export interface BuiltSpeakRequest {
 }
 
 const parseAction = choiceParser(ACTIONS, 'speak-action-invalid');
-const parseVoice = choiceParser(VOICES, 'voice-invalid');
+export const parseVoice = choiceParser(VOICES, 'voice-invalid');
 
 /**
  * The most text one Speak carries: Plivo's SSML page gives 3,000 characters for a Polly `<Speak>`
@@ -62,7 +62,7 @@ export const MAX_TEXT_CHARACTERS = 3_000;
 const COUNTED_UP_TO = 100_000;
 
 /** Text as given (numbers too: "4711"), trimmed, at most MAX_TEXT_CHARACTERS. */
-function parseText(value: unknown, source: Source): string {
+export function parseText(value: unknown, source: Source): string {
   if (isAbsent(value)) throw new InputError(source.field, undefined, 'text-missing');
   if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
     throw new InputError(source.field, value, 'text-type', { where: label(source) });
@@ -79,7 +79,7 @@ function parseText(value: unknown, source: Source): string {
   return text;
 }
 
-function parseLanguage(value: unknown, source: Source): string {
+export function parseLanguage(value: unknown, source: Source): string {
   const code = typeof value === 'string' ? value.trim() : undefined;
   if (code !== undefined && speakLanguage(code)) return code;
   const cased = code === undefined ? undefined : languageCaseOf(code);
@@ -88,7 +88,7 @@ function parseLanguage(value: unknown, source: Source): string {
 }
 
 /** The voice must be one the language has, counting Plivo's defaults for whichever is not given. */
-function checkVoiceInLanguage(voice: { value: unknown; source: Source } | undefined, body: SpeakBody): void {
+export function checkVoiceInLanguage(voice: { value: unknown; source: Source } | undefined, body: { voice?: Voice; language?: string }): void {
   const language = speakLanguage(body.language ?? DEFAULT_LANGUAGE);
   const wanted = body.voice ?? DEFAULT_VOICE;
   if (!language || language.voices.includes(wanted)) return;

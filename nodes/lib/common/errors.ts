@@ -220,9 +220,26 @@ export class CallEndedError extends NotSentError {
   readonly callUuid: string;
   readonly ended: EndedCall;
 
-  constructor(callUuid: string, ended: EndedCall) {
-    super(text('call-ended', { time: timeOfDay(ended.at), by: text(`ended-by.${ended.by}`) }));
+  /** `named`: the request names the call as a conference member (plivo conference), said first. */
+  constructor(callUuid: string, ended: EndedCall, named?: string) {
+    const said = text('call-ended', { time: timeOfDay(ended.at), by: text(`ended-by.${ended.by}`) });
+    super(named === undefined ? said : `${named}: ${said}`);
     this.callUuid = callUuid;
     this.ended = ended;
+  }
+}
+
+/**
+ * A request for conference members one of whom, named by call, is not in the room: it left (its
+ * exit event was heard at `leftAt`) or a details lookup did not find it. Ended unsent, as a
+ * request for an ended call: Plivo would answer 404. `code` tells it apart in a Catch node.
+ */
+export class MemberLeftError extends NotSentError {
+  readonly code = 'MEMBER_LEFT';
+
+  constructor(readonly callUuid: string, readonly conference: string, leftAt: number | undefined) {
+    super(leftAt === undefined
+      ? text('conference.member-not-in-room', { callUuid, conference })
+      : text('conference.member-left', { callUuid, conference, time: timeOfDay(leftAt) }));
   }
 }

@@ -12,6 +12,7 @@ import type { Account, PlivoClient } from './client';
 import type { EndedCalls } from './ended-calls';
 import type { Leases } from '../limit/leases';
 import type { PlacedCalls } from './placed-calls';
+import type { ConferenceMembers } from './conference-members';
 
 
 export const DEFAULT_BASE_URL = 'https://api.plivo.com';
@@ -163,4 +164,6 @@ export interface PlivoAccount {
   calls: RequestEngine;
   live: Leases;
   placed: PlacedCalls;
+  /** Who is in the account's conferences, by call: learnt from conference callbacks and details lookups. */
+  members: ConferenceMembers;
 }

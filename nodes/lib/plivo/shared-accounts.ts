@@ -23,6 +23,8 @@ import { Leases } from '../limit/leases';
 import { RedisLeases } from '../limit/redis-leases';
 import { PlacedCalls } from './placed-calls';
 import { RedisPlacedCalls } from './redis-placed-calls';
+import { ConferenceMembers } from './conference-members';
+import { RedisConferenceMembers } from './redis-conference-members';
 
 interface User {
   limits: EngineLimits;
@@ -39,6 +41,8 @@ export interface SharedAccount {
   /** The account's calls placed and not yet over, each a lease from placement to hangup. */
   live: Leases;
   placed: PlacedCalls;
+  /** Who is in the account's conferences, by call. */
+  members: ConferenceMembers;
 }
 
 interface Shared {
@@ -46,12 +50,13 @@ interface Shared {
   calls: RequestEngine;
   live: Leases;
   placed: PlacedCalls;
+  members: ConferenceMembers;
   replay: ReplayGuard;
   /** API base URL to the memory of that base URL's ended calls. */
   ended: Map<string, EndedCalls>;
   users: Map<object, User>;
   redis?: {
-    settings: RedisSettings; window: RedisWindow; callsWindow: RedisWindow; live: RedisLeases; placed: RedisPlacedCalls; seen: RedisSeenSignatures;
+    settings: RedisSettings; window: RedisWindow; callsWindow: RedisWindow; live: RedisLeases; placed: RedisPlacedCalls; members: RedisConferenceMembers; seen: RedisSeenSignatures;
     ended: Map<string, RedisEndedCalls>;
   };
 }
@@ -109,7 +114,7 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
   }
   const old = shared.redis;
   const closed = old
-    ? Promise.all([old.window.close(), old.callsWindow.close(), old.live.close(), old.placed.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
+    ? Promise.all([old.window.close(), old.callsWindow.close(), old.live.close(), old.placed.close(), old.members.close(), old.seen.close(), ...[...old.ended.values()].map((share) => share.close())]).then(() => undefined)
     : Promise.resolve();
   shared.redis = wanted
     ? {
@@ -121,6 +126,8 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
       live: new RedisLeases(`${authId}:live-calls`, wanted),
       // A placed call's callbacks may reach any instance: its outcome goes back to the one that placed it.
       placed: new RedisPlacedCalls(authId, wanted),
+      // A conference callback may reach any instance: a member named by call is found wherever its enter was heard.
+      members: new RedisConferenceMembers(authId, wanted),
       seen: new RedisSeenSignatures(authId, wanted, log),
       ended: new Map(),
     }
@@ -129,6 +136,7 @@ function matchRedis(authId: string, shared: Shared, log: RedisLog): Promise<void
   shared.calls.setSharedWindow(shared.redis?.callsWindow);
   shared.live.useShare(shared.redis?.live);
   shared.placed.useShare(shared.redis?.placed);
+  shared.members.useShare(shared.redis?.members);
   shared.replay.useRedis(shared.redis?.seen);
   for (const ended of shared.ended.values()) ended.useShare(undefined);
   shareEnded(authId, shared, log);
@@ -173,7 +181,9 @@ function newShared(limits: EngineLimits): Shared {
   const calls = new RequestEngine({ ...limits, rateWindowMs: 1000 });
   calls.setGate(live);
   placed.onSettled((requestUuid) => live.release(requestUuid));
-  return { engine: new RequestEngine(limits), calls, live, placed, replay: new ReplayGuard(), ended: new Map(), users: new Map() };
+  return {
+    engine: new RequestEngine(limits), calls, live, placed, members: new ConferenceMembers(), replay: new ReplayGuard(), ended: new Map(), users: new Map(),
+  };
 }
 
 export function acquireAccount(
@@ -194,7 +204,9 @@ export function acquireAccount(
   shared.users.set(user, { limits, calls, redis });
   applyLimits(shared, limits);
   void matchRedis(authId, shared, log);
-  return { engine: shared.engine, replay: shared.replay, ended, calls: shared.calls, live: shared.live, placed: shared.placed };
+  return {
+    engine: shared.engine, replay: shared.replay, ended, calls: shared.calls, live: shared.live, placed: shared.placed, members: shared.members,
+  };
 }
 
 /** Resolves when the account's Redis connections, if this was their last user, have closed. */
