@@ -18,7 +18,7 @@ const EXAMPLES = path.join(root, 'examples');
 const EXAMPLE_FILES = [
   'answer-a-call-and-play', 'tell-callers-their-place-in-the-queue', 'play-audio-into-a-call', 'hold-music-from-env', 'stop-playback',
   'broadcast-to-many-calls', 'record-a-call-and-get-the-recording', 'transfer-a-caller-to-another-flow', 'phone-menu', 'voicemail',
-  'call-me-when-the-alarm-fires', 'appointment-reminders',
+  'call-me-when-the-alarm-fires', 'appointment-reminders', 'incident-bridge',
 ];
 /** The broadcast example's calls that hang up while it runs under `npm start` (the sandbox's third and fourth). */
 const BROADCAST_HANGUPS = [2, 3];

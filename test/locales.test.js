@@ -7,7 +7,7 @@ const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 
 const root = path.join(__dirname, '..');
 const LANGUAGES = ['de', 'ja'];
-const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-xml', 'plivo-config', 'plivo-webhook', 'plivo-make-call'];
+const NODES = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-conference', 'plivo-xml', 'plivo-config', 'plivo-webhook', 'plivo-make-call'];
 
 function catalog(lang, node) {
   return JSON.parse(fs.readFileSync(path.join(root, 'locales', lang, `${node}.json`), 'utf8'));
@@ -64,7 +64,7 @@ describe('message catalogs and help', () => {
       .map((file) => fs.readFileSync(path.join(root, 'dist', 'nodes', file), 'utf8')).join('\n');
     const runtime = sources('nodes', '.ts');
     const sharedEditor = sources('resources', '.js');
-    const callNodes = ['plivo-play', 'plivo-speak', 'plivo-call'];
+    const callNodes = ['plivo-play', 'plivo-speak', 'plivo-call', 'plivo-conference'];
     const used = [
       ...[...editor.matchAll(/data-i18n="(?:\[[a-z]+\])?([\w.-]+)"/g)].map((m) => m[1]),
       ...[...editor.matchAll(/\b_\('([\w.-]+)'/g)].map((m) => m[1]),
@@ -81,8 +81,8 @@ describe('message catalogs and help', () => {
     assert.ok(used.length > 90, `found ${used.length} uses`);
     // A key built at run time ('plivo-call.operation.' + the operation) must have entries under it.
     const known = (key) => (key.endsWith('.') ? [...english.keys()].some((one) => one.startsWith(key)) : english.has(key));
-    // plivo call's label is its own, and it has no legs/loop/mix menus: those shared keys are play's and speak's.
-    const notPlivoCall = new Set(['label.stop', 'option.true', 'option.false', 'option.aleg', 'option.bleg', 'option.both'].map((key) => `plivo-call.${key}`));
+    // plivo call's and plivo conference's labels are their own, and they have no legs/loop/mix menus: those shared keys are play's and speak's.
+    const notPlivoCall = new Set(['label.stop', 'option.true', 'option.false', 'option.aleg', 'option.bleg', 'option.both'].flatMap((key) => [`plivo-call.${key}`, `plivo-conference.${key}`]));
     assert.deepEqual([...new Set(used.filter((key) => !notPlivoCall.has(key) && !known(key)))], []);
   });
 

@@ -417,6 +417,31 @@ describe('the packed package in a real Node-RED runtime', function () {
       for (const at of placed) assert.ok(placed.filter((other) => other >= at && other < at + 1000).length <= 2, 'at most 2 calls a second');
     });
 
+    it('incident bridge: three engineers join the room, the lead alone hears the alarm; mute all but the lead, record, end the bridge', async function () {
+      this.timeout(60_000);
+      const room = async () => (await fetch(`${sandbox.url}/sandbox/conferences/incident`)).json();
+      await pressInject('the incident alarm fires');
+      assert.equal((await debugFrom('engineer called', 3)).length, 3);
+      assert.deepEqual(await debugFrom('bridge event', 3, 30_000), ['enter', 'enter', 'enter']);
+      await debugFrom('lead told');
+      const joined = await room();
+      assert.equal(joined.members.length, 3);
+      const told = joined.members.filter((member) => member.speaking);
+      assert.equal(told.length, 1, 'the alarm is spoken to one member');
+      assert.deepEqual(told[0].speaking, { namedAs: told[0].member_id, what: 'Major incident: checkout is failing for all customers.' });
+      await pressInject('mute everyone but the lead');
+      await debugFrom('muted members');
+      assert.deepEqual((await room()).members.map((member) => member.muted), joined.members.map((member) => member !== told[0]));
+      await pressInject('record the room');
+      const [recording] = await debugFrom('bridge recording URL');
+      assert.equal((await room()).recording.url, recording);
+      await pressInject('end the bridge');
+      assert.deepEqual(await debugFrom('bridge ended'), ['204']);
+      assert.deepEqual(await debugFrom('engineer call outcome', 3, 20_000), ['answered', 'answered', 'answered']);
+      assert.equal((await fetch(`${sandbox.url}/sandbox/conferences/incident`)).status, 404);
+      assert.equal(sidebar.messages.filter((m) => m.name === 'bridge error').length, 0);
+    });
+
     it('npm start\'s menu caller: "a call comes in to the menu", then "the caller presses 1" dials sales', async () => {
       await pressInject('a call comes in to the menu');
       const [placed] = await debugFrom('a caller called the menu');
