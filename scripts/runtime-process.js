@@ -86,12 +86,16 @@ function flowFor(options) {
 function plivoClientFor(sandbox) {
   const plivo = require('plivo');
   const axios = require(require.resolve('axios', { paths: [path.dirname(require.resolve('plivo'))] }));
+  const towardsSandbox = (config) => ({ ...config, url: config.url.replace('https://api.plivo.com', sandbox.url) });
   const create = axios.create;
   axios.create = function createTowardsSandbox(...args) {
     const instance = create.apply(this, args);
-    instance.interceptors.request.use((config) => ({ ...config, url: config.url.replace('https://api.plivo.com', sandbox.url) }));
+    instance.interceptors.request.use(towardsSandbox);
     return instance;
   };
+  // A request the SDK does not mark as a voice request (conferences.stopSpeakingTextToMember) goes through axios itself: to the newest client's sandbox.
+  if (axios.sandboxInterceptor !== undefined) axios.interceptors.request.eject(axios.sandboxInterceptor);
+  axios.sandboxInterceptor = axios.interceptors.request.use(towardsSandbox);
   return new plivo.Client(sandbox.authId, sandbox.authToken);
 }
 

@@ -11,6 +11,8 @@ const { buildSpeakRequest } = require('../dist/nodes/lib/call/speak-request.js')
 const { buildCallRequest } = require('../dist/nodes/lib/call/play-request.js');
 const { buildCallOperation } = require('../dist/nodes/lib/call/call-request.js');
 const { buildMakeCall, callBody } = require('../dist/nodes/lib/call/make-call-request.js');
+const { buildConferenceRequest, memberPath } = require('../dist/nodes/lib/call/conference-request.js');
+const { callbackServer } = require('./support.js');
 
 describe('the nodes\' requests are the official SDK\'s', function () {
   this.timeout(10_000);
@@ -210,5 +212,95 @@ describe('the nodes\' requests are the official SDK\'s', function () {
         await same(() => sdk.calls.create('14155550100', to, ANSWER), () => ours.request('POST', 'Call/', { json: callBody(request, to) }));
       }
     });
+  });
+  describe('plivo conference: each operation is what client.conferences sends', () => {
+    const ROOM = 'My Conf Room';
+    let room;
+    let members;
+    before(async () => {
+      room = await callbackServer(sandbox.account.authToken, (path) => (path === '/answer' ? `<Response><Conference>${ROOM}</Conference></Response>` : undefined));
+    });
+    after(() => room.close());
+
+    /** Three calls join the room; `members` holds the room's member IDs (a reset sandbox may keep earlier ones there). */
+    async function fillRoom() {
+      for (let i = 0; i < 3; i += 1) {
+        await fetch(`${sandbox.url}/sandbox/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer_url: `${room.base}/answer` }) });
+      }
+      for (const deadline = Date.now() + 5000; ;) {
+        const answer = await fetch(`${sandbox.url}/sandbox/conferences/${encodeURIComponent(ROOM)}`);
+        members = answer.status === 200 ? (await answer.json()).members.map((member) => member.member_id) : [];
+        if (members.length >= 3) return;
+        if (Date.now() > deadline) throw new Error('the calls did not enter the room');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    beforeEach(fillRoom);
+
+    /** What plivo conference sends for `payload`, members already member IDs, through the client method the node uses. */
+    const operation = (payload, ids) => {
+      const { request } = buildConferenceRequest({ allowHangupAll: true }, { conference_name: ROOM, member_id: ids, ...payload });
+      const path = request.members ? memberPath(request, ids) : request.path;
+      return () => ours.request(request.method, path, { json: request.body });
+    };
+    // The SDK sends an empty JSON body with a DELETE (and with a member POST that has no parameters); the nodes send none.
+    const comparable = ({ method, path, json, contentType }) => (json === undefined || Object.keys(json).length === 0
+      ? { method, path } : { method, path, json, contentType });
+    const c = () => sdk.conferences;
+    // [title, SDK call for the member IDs `id`, the node's payload, Plivo's status]
+    const CASES = [
+      ['list', () => c().list(), { operation: 'list' }, 200],
+      ['details', () => c().get(ROOM), { operation: 'details' }, 200],
+      ['record, with every option', () => c().record(ROOM, {
+        file_format: 'wav', transcription_type: 'auto', transcription_url: 'https://a.example/t', transcription_method: 'GET', callback_url: 'https://a.example/c', callback_method: 'POST',
+      }), {
+        operation: 'record', file_format: 'wav', transcription_type: 'auto', transcription_url: 'https://a.example/t', transcription_method: 'GET', callback_url: 'https://a.example/c', callback_method: 'POST',
+      }, 202],
+      ['stop recording', () => c().stopRecording(ROOM), { operation: 'stop-recording' }, 204],
+      ['mute a member', (id) => c().muteMember(ROOM, id), { operation: 'mute' }, 202],
+      ['unmute a member', (id) => c().unmuteMember(ROOM, id), { operation: 'unmute' }, 204],
+      ['deafen a member', (id) => c().deafMember(ROOM, id), { operation: 'deaf' }, 202],
+      ['undeafen a member', (id) => c().undeafMember(ROOM, id), { operation: 'undeaf' }, 204],
+      ['play to a member', (id) => c().playAudioToMember(ROOM, id, 'https://a.example/alarm.mp3'), { operation: 'play', url: 'https://a.example/alarm.mp3' }, 202],
+      ['stop playing', (id) => c().stopPlayingAudioToMember(ROOM, id), { operation: 'stop-play' }, 204],
+      ['speak to a member, with voice and language', (id) => c().speakTextToMember(ROOM, id, 'Major incident', { voice: 'MAN', language: 'en-GB' }),
+        { operation: 'speak', text: 'Major incident', voice: 'MAN', language: 'en-GB' }, 202],
+      ['stop speaking', (id) => c().stopSpeakingTextToMember(ROOM, id), { operation: 'stop-speak' }, 204],
+      ['kick a member', (id) => c().kickMember(ROOM, id), { operation: 'kick' }, 202],
+      ['hang up a member', (id) => c().hangupMember(ROOM, id), { operation: 'member-hangup' }, 204],
+    ];
+    for (const [title, sdkSend, payload, status] of CASES) {
+      it(title, async () => {
+        // The SDK's request names one member, the node's another: a kick or hang-up leaves the node's member there.
+        const theirs = await recorded(() => sdkSend(members[0]));
+        const mine = await recorded(operation(payload, members[1]));
+        const path = theirs.path.replace(`/Member/${members[0]}/`, `/Member/${members[1]}/`);
+        assert.deepEqual(comparable(mine), comparable({ ...theirs, path }));
+        assert.deepEqual([theirs.status, mine.status], [status, status]);
+      });
+    }
+
+    it('members as a comma list and all', async () => {
+      const list = `${members[0]},${members[1]}`;
+      const theirs = await recorded(() => sdk.conferences.muteMember(ROOM, list));
+      assert.deepEqual(comparable(await recorded(operation({ operation: 'unmute' }, list))), { ...comparable(theirs), method: 'DELETE' });
+      const all = await recorded(() => sdk.conferences.deafMember(ROOM, 'all'));
+      assert.deepEqual(comparable(await recorded(operation({ operation: 'deaf' }, 'all'))), comparable(all));
+    });
+
+    for (const [title, sdkSend, payload] of [
+      ['hang up the conference', () => sdk.conferences.hangup(ROOM), { operation: 'hangup' }],
+      ['hang up all conferences', () => sdk.conferences.hangupAll(), { operation: 'hangup-all' }],
+    ]) {
+      it(`${title} (each request on a room of its own)`, async () => {
+        const theirs = await recorded(sdkSend);
+        assert.equal((await fetch(`${sandbox.url}/sandbox/conferences/${encodeURIComponent(ROOM)}`)).status, 404, 'their request ended the room');
+        await fillRoom();
+        const mine = await recorded(operation(payload));
+        assert.deepEqual(comparable(mine), comparable(theirs));
+        assert.deepEqual([theirs.status, mine.status], [204, 204]);
+        assert.equal(mine.path, `/v1/Account/${sandbox.account.authId}/Conference/${payload.operation === 'hangup' ? 'My%20Conf%20Room/' : ''}`);
+      });
+    }
   });
 });
