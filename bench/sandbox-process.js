@@ -5,7 +5,7 @@
  * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts, accepted}, {id, op: 'fail', fault, times},
  * {id, op: 'hangUp', uuid, webhook}, {id, op: 'calls'} -> {requests: [{uuid, at, finishedAt, status}], ended: {uuid: at},
  * heard: {uuid: when its hangup webhook was answered}}, {id, op: 'outbound'} -> outbound calls' stats (outbound.js) and
- * when each `POST Call/` arrived.
+ * when each `POST Call/` arrived, {id, op: 'paths', match} -> {paths: ["METHOD path", ...]} of the requests whose path holds `match`.
  */
 const path = require('node:path');
 const { fork } = require('node:child_process');
@@ -33,8 +33,10 @@ function forkSandbox(options) {
 module.exports = { forkSandbox };
 
 if (require.main === module) startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
-  process.on('message', ({ id, op, fault, times, uuid, webhook }) => {
-    if (op === 'hangUp') {
+  process.on('message', ({ id, op, fault, times, uuid, webhook, match }) => {
+    if (op === 'paths') {
+      process.send({ id, paths: sandbox.requests.filter((request) => request.path.includes(match)).map((request) => `${request.method} ${request.path}`) });
+    } else if (op === 'hangUp') {
       sandbox.hangUp(uuid, { webhook });
       process.send({ id });
     } else if (op === 'calls') {

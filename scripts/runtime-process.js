@@ -16,6 +16,9 @@
  *   makeCall: {answerUrl, hangupUrl}: the sender is a plivo make call node placing calls with these
  *        URLs (another runtime's webhooks, or this one's), keeping msg.row for the answer (the `makeCalls`
  *        operation), beside a plivo play node `prompt` (the `mixed` operation's prompts)
+ *   conference: adds a plivo conference node `conference` on the account, its operation from
+ *        msg.payload.operation (the `conference` operation); with webhookPort, the answer XML may put
+ *        calls into a room whose callbackUrl is /plivo/hangup, so the account hears who enters
  * A message ends as lost when it ends with an error or, for the peers, with a status that is
  * not 2xx (neither peer throws on a 429).
  */
@@ -79,6 +82,10 @@ function flowFor(options) {
       ...['placed', 'outcome'].map((id, i) => ({ id, type: 'junction', z: 'runtime', x: 400, y: 80 + 40 * i, wires: [[]] })),
     ] : []),
     ...(priorities ? [play('prompt', 80, priorities.prompt)] : []),
+    ...(options.conference ? [{
+      id: 'conference', type: 'plivo-conference', z: 'runtime', name: 'conference', account: 'plivo-account', operation: 'msg',
+      priority: 'normal', errorOutput: false, x: 200, y: 240, wires: [['result']],
+    }] : []),
     ...(options.webhookPort ? [heard, answers, hangups] : [])];
 }
 
@@ -217,13 +224,34 @@ async function run(options) {
   let sequence = 0;
   // The core node is given the request body; the others, like a Plivo webhook, the call.
   const payload = () => (options.via === 'http-request' ? { urls: URL_A } : { call_uuid: sandbox.callUuid });
-  /** One message into `node` (the sender by default); resolves with its error text (undefined when played) when it ends. */
-  const play = (node = sender) => new Promise((resolve) => {
+  /** One message with `body` as its payload into `node`; resolves with its error text (undefined when it went on) when it ends. */
+  const send = (node, body) => new Promise((resolve) => {
     sequence += 1;
-    const msg = { _msgid: `${process.pid}-${sequence}`, payload: payload() };
+    const msg = { _msgid: `${process.pid}-${sequence}`, payload: body };
     waiters.set(msg._msgid, resolve);
     node.receive(msg);
   });
+  /** One message into `node` (the sender by default). */
+  const play = (node = sender) => send(node, payload());
+  /** `count` bare got requests from `requestAt(i)` ({method, path under the account, json}), `concurrency` in flight: the CPU spent. */
+  const bareRequests = async (count, concurrency, requestAt) => {
+    const { got } = await import('got');
+    const base = `${sandbox.url}/v1/Account/${encodeURIComponent(sandbox.authId)}/`;
+    const options = { username: sandbox.authId, password: sandbox.authToken, responseType: 'json', retry: { limit: 0 }, timeout: { request: 10_000 } };
+    global.gc?.();
+    const cpuBefore = process.cpuUsage();
+    let next = 0;
+    let failed = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const { method, path: under, json } = requestAt(next);
+        next += 1;
+        await got(`${base}${under}`, { ...options, method, json }).catch(() => { failed += 1; });
+      }
+    }));
+    const cpu = process.cpuUsage(cpuBefore);
+    return { failed, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
   const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const operations = {
@@ -350,22 +378,31 @@ async function run(options) {
       };
     },
     /** `count` bare got calls placing a call (POST Call/, as the node sends it), `concurrency` in flight: the CPU spent. */
-    async bareCalls({ count, concurrency, body }) {
-      const { got } = await import('got');
-      const url = `${sandbox.url}/v1/Account/${encodeURIComponent(sandbox.authId)}/Call/`;
-      const options = { username: sandbox.authId, password: sandbox.authToken, json: body, responseType: 'json', retry: { limit: 0 }, timeout: { request: 10_000 } };
+    bareCalls({ count, concurrency, body }) {
+      return bareRequests(count, concurrency, () => ({ method: 'POST', path: 'Call/', json: body }));
+    },
+    /** Each of `requests` ({method, path, json}) `times` times, by bare got, `concurrency` in flight: the CPU spent. */
+    bareRequests({ requests, times = 1, concurrency = 10 }) {
+      return bareRequests(requests.length * times, concurrency, (i) => requests[i % requests.length]);
+    },
+    /** Each of `payloads` `times` times into the plivo conference node, `concurrency` in flight: what failed, and the CPU spent. */
+    async conference({ payloads, times = 1, concurrency = 10 }) {
+      const node = RED.nodes.getNode('conference');
+      const count = payloads.length * times;
       global.gc?.();
       const cpuBefore = process.cpuUsage();
+      const errors = [];
       let next = 0;
-      let failed = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
+      await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
         while (next < count) {
+          const body = payloads[next % payloads.length];
           next += 1;
-          await got.post(url, options).catch(() => { failed += 1; });
+          const error = await send(node, body);
+          if (error !== undefined) errors.push(error);
         }
       }));
       const cpu = process.cpuUsage(cpuBefore);
-      return { failed, cpuMs: (cpu.user + cpu.system) / 1000 };
+      return { failed: errors.length, errors: errors.slice(0, 5), cpuMs: (cpu.user + cpu.system) / 1000 };
     },
     async answered() {
       return { answered: answered.splice(0) };
@@ -417,6 +454,8 @@ async function startRuntime(options) {
     broadcast: (calls) => ask('broadcast', { calls }),
     makeCalls: (destinations, timeoutMs = 60_000, until = 'outcome') => ask('makeCalls', { destinations, timeoutMs, until }),
     bareCalls: (count, concurrency, body) => ask('bareCalls', { count, concurrency, body }),
+    bareRequests: (requests, times, concurrency) => ask('bareRequests', { requests, times, concurrency }),
+    conference: (payloads, times, concurrency) => ask('conference', { payloads, times, concurrency }),
     answered: async () => (await ask('answered')).answered,
     logs: async () => (await ask('logs')).logs,
     status: async () => (await ask('status')).status,

@@ -140,6 +140,28 @@ describe('the account\'s memory of conference members', () => {
     assert.equal(await members.resolve('incident', 'all', noLookup, () => 3), 'all');
   });
 
+  it('messages that need the room looked up at the same time share one lookup; a failed lookup is not shared', async () => {
+    const members = new ConferenceMembers();
+    let lookups = 0;
+    let fail = true;
+    const lookup = {
+      ended: () => undefined,
+      details: async () => {
+        lookups += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (fail) {
+          fail = false;
+          throw new Error('Plivo unreachable');
+        }
+        return { members: [{ member_id: '5', call_uuid: CALL }, { member_id: '6', call_uuid: OTHER }] };
+      },
+    };
+    const outcomes = await Promise.allSettled([CALL, OTHER, CALL].map((callUuid) => members.resolve('incident', [{ callUuid }], lookup, Date.now)));
+    assert.equal(outcomes[0].reason.message, 'Plivo unreachable');
+    assert.deepEqual(outcomes.slice(1).map((outcome) => outcome.value), ['6', '5']);
+    assert.equal(lookups, 2, 'the failed lookup, then one shared by the two that waited');
+  });
+
   it('a call the lookup does not list is not in the room; one remembered there but no longer listed has left', async () => {
     const members = new ConferenceMembers();
     members.heard(enter('5'), 1);

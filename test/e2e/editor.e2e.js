@@ -7,8 +7,8 @@
  * the sandbox call it as Plivo would; then plivo speak beside it, whose language menu shows each
  * language's voices; then plivo call (palette, a dialog per operation, a URL naming the plivo webhook node, a
  * hang-up reaching the sandbox); then plivo xml (a two-element menu built in its dialog, whose GetDigits action
- * names a plivo webhook node; a sandbox call that presses 1 takes the right branch). Screenshots go to
- * E2E_SCREENSHOTS (test-results/e2e).
+ * names a plivo webhook node; a sandbox call that presses 1 takes the right branch); then plivo make call's and
+ * plivo conference's dialogs. Screenshots go to E2E_SCREENSHOTS (test-results/e2e).
  */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -504,7 +504,7 @@ describe('the editor in a real browser', function () {
   it('finds plivo xml in the palette after plivo call, and builds a two-element menu in its dialog', async () => {
     const entries = await page.locator('#red-ui-palette-telephony .red-ui-palette-node').evaluateAll(
       (nodes) => nodes.map((node) => node.getAttribute('data-palette-type')));
-    assert.equal(entries[entries.indexOf('plivo-call') + 1], 'plivo-xml');
+    assert.equal(entries[entries.indexOf('plivo-call') + 2], 'plivo-xml', 'after plivo call and plivo conference');
     // Around it, what a menu needs: its answer webhook and http response, the digits webhook and a switch per key.
     await page.evaluate(() => {
       let account;
@@ -670,5 +670,60 @@ describe('the editor in a real browser', function () {
       from: '14155550100', to: '14155559999', answer: [true, 'plivo-webhook'], machine: ['hangup', 'fixed'], keep: 'alarm', outputs: 2, valid: true,
     });
     await nodeOnCanvas('call 14155559999').waitFor();
+  });
+  it('finds plivo conference after plivo call; its dialog shows each operation\'s fields, guards hang up all, and flags a name that would change the path', async () => {
+    const entries = await page.locator('#red-ui-palette-telephony .red-ui-palette-node').evaluateAll(
+      (nodes) => nodes.map((node) => node.getAttribute('data-palette-type')));
+    assert.equal(entries[entries.indexOf('plivo-call') + 1], 'plivo-conference');
+    const entry = page.locator('.red-ui-palette-node[data-palette-type="plivo-conference"]');
+    await entry.scrollIntoViewIfNeeded();
+    assert.equal((await entry.innerText()).replace(/\s+/g, ' ').trim(), 'plivo conference');
+    const inject = await centre(nodeOnCanvas('call comes in'));
+    await drag(await centre(entry), { x: inject.x + 480, y: inject.y + 380 });
+    await nodeOnCanvas('mute').dblclick();
+    await typedInputText('conference_name').waitFor();
+    assert.equal(await page.inputValue('#node-input-operation'), 'mute');
+    const shownFields = () => page.locator('.plivo-conference-field').evaluateAll(
+      (rows) => rows.filter((row) => row.style.display !== 'none').map((row) => row.getAttribute('data-field')));
+    const member = ['conference_name', 'member_id'];
+    const record = ['conference_name', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'];
+    const expected = {
+      list: [], details: ['conference_name'], hangup: ['conference_name'], 'hangup-all': [], record, 'stop-recording': ['conference_name'],
+      'member-hangup': member, kick: member, mute: member, unmute: member, deaf: member, undeaf: member,
+      play: [...member, 'url'], 'stop-play': member, speak: [...member, 'text', 'voice', 'language'], 'stop-speak': member,
+    };
+    for (const [operation, fields] of Object.entries(expected)) {
+      await page.selectOption('#node-input-operation', operation);
+      assert.deepEqual(await shownFields(), fields, operation);
+      assert.equal(await page.locator('#node-input-allowHangupAll').isVisible(), operation === 'hangup-all', `${operation}: the hang up all box`);
+    }
+    await page.selectOption('#node-input-operation', 'msg');
+    assert.equal((await shownFields()).length, 12, 'from msg.payload.operation: every field');
+    assert.equal(await page.locator('#node-input-allowHangupAll').isChecked(), false, 'hang up all is not allowed by default');
+    await page.selectOption('#node-input-operation', 'mute');
+    await page.selectOption('#node-input-account', { label: 'Support line' });
+    assert.equal(await typedInputText('member_id').getAttribute('placeholder'), 'member ID, list, all or call UUID (blank: from msg.payload.member_id)');
+    await typedInputText('conference_name').fill('incident/../Call');
+    await typedInputText('member_id').click();
+    await page.waitForFunction(() => document.querySelector('#node-input-conference_name + .red-ui-typedInput-container').classList.contains('input-error'));
+    await typedInputText('conference_name').fill('incident');
+    await typedInputText('member_id').fill('17,not-a-member');
+    await typedInputText('conference_name').click();
+    await page.waitForFunction(() => document.querySelector('#node-input-member_id + .red-ui-typedInput-container').classList.contains('input-error'));
+    await typedInputText('member_id').fill('');
+    await typedInputText('conference_name').click();
+    await page.waitForFunction(() => !document.querySelector('#node-input-member_id + .red-ui-typedInput-container').classList.contains('input-error'));
+    await showSidebar('help');
+    await page.locator('.red-ui-help', { hasText: 'Runs a Plivo conference' }).last().waitFor();
+    await clearNotifications();
+    await shot('13-conference-dialog');
+    await page.click('#node-dialog-ok');
+    await page.waitForSelector('#node-input-operation', { state: 'detached' });
+    const saved = await page.evaluate(() => {
+      const node = window.RED.nodes.filterNodes({ type: 'plivo-conference' })[0];
+      return { operation: node.operation, room: [node.conference_name, node.conference_nameType], member: node.member_id, all: node.allowHangupAll, valid: node.valid };
+    });
+    assert.deepEqual(saved, { operation: 'mute', room: ['incident', 'str'], member: '', all: false, valid: true });
+    await nodeOnCanvas('mute: incident').waitFor();
   });
 });

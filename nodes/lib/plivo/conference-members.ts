@@ -48,6 +48,8 @@ export class ConferenceMembers {
   /** `${media} ${conference}` to the member namings (`all`, "1001,1002") its plays or speeches were started with. */
   private readonly starts = new Map<string, Set<string>>();
   private share: ConferenceMembersShare | undefined;
+  /** Room name to its details lookup in flight. */
+  private readonly lookups = new Map<string, Promise<void>>();
 
   constructor(private readonly memoryMs = ENDED_MEMORY_MS, private readonly capacity = LOCAL_CAPACITY) {}
 
@@ -119,7 +121,7 @@ export class ConferenceMembers {
   /**
    * The member IDs `members` names in `conference`, as Plivo's path takes them (`all`, one, or a
    * comma list). A member named by call is looked up in what was heard, then (for any not heard
-   * of) in one details lookup of the room. Throws CallEndedError for a call that has ended and
+   * of) in one details lookup of the room, shared with the messages that need it at the same time. Throws CallEndedError for a call that has ended and
    * MemberLeftError for one not in the room: no request is then sent.
    */
   async resolve(conference: string, members: Members, lookup: MemberLookup, now: () => number): Promise<string> {
@@ -139,7 +141,7 @@ export class ConferenceMembers {
       if (membership?.conference !== conference) unheard.push(index);
     }
     if (unheard.length > 0) {
-      this.roomSeen(conference, await lookup.details(), now());
+      await this.lookUp(conference, lookup, now);
       for (const index of unheard) {
         const { callUuid } = members[index] as { callUuid: string };
         const membership = this.local(callUuid, now());
@@ -148,6 +150,27 @@ export class ConferenceMembers {
       }
     }
     return ids.join(',');
+  }
+
+  /**
+   * One details lookup of the room, shared: messages that arrive while one is in flight wait for
+   * it rather than send their own; when it fails, the first of them sends one that the rest wait for.
+   */
+  private async lookUp(conference: string, lookup: MemberLookup, now: () => number): Promise<void> {
+    let inFlight = this.lookups.get(conference);
+    while (inFlight) {
+      if (await inFlight.then(() => true, () => false)) return;
+      // It failed: wait for the one another message sent since, if any, or send one.
+      const next = this.lookups.get(conference);
+      inFlight = next === inFlight ? undefined : next;
+    }
+    const mine = lookup.details().then((details) => this.roomSeen(conference, details, now()));
+    this.lookups.set(conference, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.lookups.get(conference) === mine) this.lookups.delete(conference);
+    }
   }
 
   /** A play or speech was started for `namedAs` in the room. */
