@@ -163,10 +163,10 @@ describe('the packed package in a real Node-RED runtime', function () {
     }
   });
 
-  it('registers the seven node types', async () => {
+  it('registers the eight node types', async () => {
     const sets = await (await api('/nodes', { headers: { accept: 'application/json' } })).json();
     const ours = sets.filter((set) => set.module === pkg.name);
-    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-call', 'plivo-config', 'plivo-make-call', 'plivo-play', 'plivo-speak', 'plivo-webhook', 'plivo-xml']);
+    assert.deepEqual(ours.map((set) => set.types).flat().sort(), ['plivo-call', 'plivo-conference', 'plivo-config', 'plivo-make-call', 'plivo-play', 'plivo-speak', 'plivo-webhook', 'plivo-xml']);
     for (const set of ours) {
       assert.equal(set.enabled, true);
       assert.equal(set.err, undefined, `${set.id}: ${set.err}`);
@@ -175,7 +175,7 @@ describe('the packed package in a real Node-RED runtime', function () {
 
   it('serves the editor templates and the help pages', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
-    for (const type of ['plivo-make-call', 'plivo-play', 'plivo-speak', 'plivo-call', 'plivo-config', 'plivo-webhook', 'plivo-xml']) {
+    for (const type of ['plivo-make-call', 'plivo-play', 'plivo-speak', 'plivo-call', 'plivo-conference', 'plivo-config', 'plivo-webhook', 'plivo-xml']) {
       assert.ok(html.includes(`data-template-name="${type}"`), `${type} editor template`);
       assert.ok(html.includes(`data-help-name="${type}"`), `${type} help`);
     }
@@ -189,7 +189,7 @@ describe('the packed package in a real Node-RED runtime', function () {
   it('serves the call nodes\' shared editor script where their .html loads it from', async () => {
     const html = await (await api('/nodes', { headers: { accept: 'text/html' } })).text();
     const sources = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]).filter((src) => src.includes('plivo'));
-    assert.deepEqual(sources, Array(4).fill(`resources/${pkg.name}/call-node-editor.js`));
+    assert.deepEqual(sources, Array(5).fill(`resources/${pkg.name}/call-node-editor.js`));
     const response = await api(`/${sources[0]}`);
     assert.equal(response.status, 200);
     assert.match(await response.text(), /window\.PlivoCallNodeEditor = \{/);
