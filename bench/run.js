@@ -8,8 +8,8 @@
  * a function node calling the official plivo SDK), plays through a local proxy (tinyproxy), and
  * prompts sent while a broadcast fills the limit ("interactive behind bulk"); CPU per plivo call
  * operation, a broadcast during which callers hang up (bench/broadcast-hangups.js), plivo xml
- * against the template node (bench/xml-throughput.js), and campaigns through plivo make call
- * (bench/make-call-campaign.js).
+ * against the template node (bench/xml-throughput.js), campaigns through plivo make call
+ * (bench/make-call-campaign.js), and conference operations (bench/conference-ops.js).
  * Node-RED runs in this process with the package installed in a temporary user dir; each
  * sandbox, and each extra Node-RED, runs in a child process of its own. Comparisons with bare
  * got calls (the same options the node uses) are made side by side in the same run and
@@ -29,6 +29,7 @@ const { numberedCall } = require('../sandbox/plivo-sandbox.js');
 const { measureBroadcastHangups, describeRun, SIZE: BROADCAST, HANGUP_SHARE } = require('./broadcast-hangups.js');
 const { XML_NODES, measureXmlThroughput, sender } = require('./xml-throughput.js');
 const { measureCampaigns, campaignRows } = require('./make-call-campaign.js');
+const { measureConferenceOps, conferenceRows } = require('./conference-ops.js');
 const { forkSandbox } = require('./sandbox-process.js');
 
 const QUICK = process.argv.includes('--quick');
@@ -584,6 +585,7 @@ async function main() {
 
   const broadcastHangups = await measureBroadcastHangups(redis.url, log);
   const campaigns = await measureCampaigns(redis.url, log);
+  const conferences = await measureConferenceOps(log);
 
   const mixed = [];
   for (const bulk of MIXED.bulks) {
@@ -673,6 +675,7 @@ async function main() {
     `${fixed(xml.ratio)} (${fixed(xml.node.perSecond, 0)}/s, ${fixed(xml.node.cpuUs, 1)} us CPU each, vs ${fixed(xml.template.perSecond, 0)}/s, ${fixed(xml.template.cpuUs, 1)} us)`,
     '>= 1.00 (at least as fast)', yes(xml.ratio >= 1)]);
   for (const [row, what, result, target, met] of campaignRows(campaigns)) rows.push([row, what, result, target, yes(met)]);
+  for (const [row, what, result, target, met] of conferenceRows(conferences)) rows.push([row, what, result, target, yes(met)]);
   const machine = `${os.cpus().length} x ${os.cpus()[0].model.trim()}, Node ${process.version}, Node-RED ${nodeRedVersion}, got ${JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'got', 'package.json'), 'utf8')).version}`;
   console.log(`\n${QUICK ? 'QUICK RUN (smaller counts, not comparable)\n' : ''}${machine}\n\n${table(rows)}\n\nfinished in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
