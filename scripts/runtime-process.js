@@ -84,7 +84,8 @@ function flowFor(options) {
     ...(priorities ? [play('prompt', 80, priorities.prompt)] : []),
     ...(options.conference ? [{
       id: 'conference', type: 'plivo-conference', z: 'runtime', name: 'conference', account: 'plivo-account', operation: 'msg',
-      priority: 'normal', errorOutput: false, x: 200, y: 240, wires: [['result']],
+      // Wired to nothing: a message ends at the node (its onComplete below), so the process's CPU is the node's own.
+      priority: 'normal', errorOutput: false, x: 200, y: 240, wires: [[]],
     }] : []),
     ...(options.webhookPort ? [heard, answers, hangups] : [])];
 }
@@ -216,7 +217,7 @@ async function run(options) {
       return;
     }
     if (error) end(msg._msgid, error.message ?? String(error));
-    else if (node.id === 'result') {
+    else if (node.id === 'result' || node.id === 'conference') {
       const status = msg.statusCode;
       end(msg._msgid, status === undefined || (status >= 200 && status < 300) ? undefined : `status ${status}`);
     }
