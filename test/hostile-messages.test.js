@@ -169,6 +169,8 @@ describe('hostile messages cannot take Node-RED down or disturb the next one', (
     'plivo play with a typed call UUID': ['plivo-play', { callUuid: 'payload.call', callUuidType: 'msg', urls: URL_A }],
     'plivo call': ['plivo-call', { operation: 'hangup' }],
     'plivo call with a typed call UUID': ['plivo-call', { operation: 'hangup', callUuid: 'payload.call', callUuidType: 'msg' }],
+    'plivo conference': ['plivo-conference', { operation: 'mute' }],
+    'plivo conference with a typed member': ['plivo-conference', { operation: 'mute', conference_name: 'incident', member_id: 'payload.member', member_idType: 'msg' }],
     'plivo xml': ['plivo-xml', { elements: [{ element: 'Speak', text: 'payload.text', textType: 'msg', attributes: [], children: [] }] }],
     'plivo xml with more elements': ['plivo-xml', { elements: [], more: 'payload', moreType: 'msg' }],
   };
@@ -195,6 +197,20 @@ describe('hostile messages cannot take Node-RED down or disturb the next one', (
     const uuid = sandbox.addCall();
     const { output } = await run.send({ payload: { call: uuid } });
     assert.equal(output.statusCode, 204, 'the next message is served');
+  });
+
+  it('plivo conference: a member list whose item throws when read ends once, logged naming msg.payload (Catch cannot copy it), no request; the next is served', async () => {
+    const run = await loadPlayFlow(sandbox.url, { operation: 'msg', conference_name: 'incident' }, { type: 'plivo-conference' });
+    const members = [1];
+    Object.defineProperty(members, 0, { enumerable: true, get: () => { throw new Error('no member for you'); } });
+    run.node.receive({ _msgid: msgid(), payload: { operation: 'mute', member_id: members } });
+    const logged = await loggedErrors(/could not be sent on or reported to Catch nodes/);
+    assert.equal(logged.length, 1);
+    assert.match(logged[0], /msg\.payload could not be read: no member for you/);
+    assert.equal(run.all.length, 0);
+    assert.equal(sandbox.requests.length, 0);
+    const { output } = await run.send({ payload: { operation: 'list' } });
+    assert.equal(output.statusCode, 200, 'the next message is served');
   });
 
   it('a message that cannot even be copied for Catch (two wires, a throwing getter): one logged error naming the node', async () => {

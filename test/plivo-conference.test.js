@@ -7,9 +7,11 @@
  * name members otherwise than their start refused, and hang up all only when allowed.
  */
 const assert = require('node:assert/strict');
+const fc = require('fast-check');
 const { startSandbox } = require('../sandbox/plivo-sandbox.js');
 const { buildConferenceRequest, memberPath } = require('../dist/nodes/lib/call/conference-request.js');
 const { ConferenceMembers } = require('../dist/nodes/lib/plivo/conference-members.js');
+const { InputError } = require('../dist/nodes/lib/common/errors.js');
 const conferenceNode = require('../dist/nodes/plivo-conference.js').default;
 const webhookNode = require('../dist/nodes/plivo-webhook.js').default;
 const {
@@ -108,6 +110,32 @@ describe('plivo conference: the request each operation makes', () => {
   }
 });
 
+describe('plivo conference: whatever a name or member holds, the request\'s path keeps its structure', () => {
+  const name = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('..', '.', '%2e%2e', 'a/b', 'a\\b', 'x?y', 'x#y', ' room ', 'My Conf Room'));
+  const member = fc.oneof(fc.string(), fc.integer(), fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(CALL)), { maxLength: 5 }), fc.constantFrom('all', '17,18', CALL));
+
+  it('a request is built with the name percent-encoded as one segment and members as digits or all, or an InputError names the field', () => {
+    fc.assert(fc.property(name, member, fc.constantFrom('details', 'mute', 'play'), (conference, members, operation) => {
+      let built;
+      try {
+        built = buildConferenceRequest({}, { operation, conference_name: conference, member_id: members, url: 'https://m.example/a.mp3' }).request;
+      } catch (error) {
+        assert.ok(error instanceof InputError, String(error));
+        assert.ok(['conference_name', 'member_id'].includes(error.field), error.field);
+        return;
+      }
+      const [, segment, rest] = /^Conference\/([^/?#]+)\/(.*)$/.exec(built.path);
+      assert.equal(decodeURIComponent(segment), built.conference);
+      assert.equal(built.conference, String(conference).trim());
+      assert.ok(!/^\.+$/.test(built.conference));
+      if (operation === 'details') return assert.equal(rest, '');
+      const ids = built.members === 'all' ? 'all' : built.members.map((item) => item.memberId ?? '5').join(',');
+      assert.match(memberPath(built, ids), /^Conference\/[^/?#]+\/Member\/(all|[0-9]+(,[0-9]+)*)\/(Mute|Play)\/$/);
+      return undefined;
+    }), { numRuns: 2000, seed: 20261206 });
+  });
+});
+
 describe('the account\'s memory of conference members', () => {
   const enter = (memberId, callUuid = CALL, conference = 'incident') => ({ ConferenceAction: 'enter', ConferenceName: conference, ConferenceMemberID: memberId, CallUUID: callUuid });
   const noLookup = { ended: () => undefined, details: () => assert.fail('no lookup expected') };
@@ -140,7 +168,7 @@ describe('the account\'s memory of conference members', () => {
     assert.equal(await members.resolve('incident', 'all', noLookup, () => 3), 'all');
   });
 
-  it('messages that need the room looked up at the same time share one lookup; a failed lookup is not shared', async () => {
+  it('messages that need the room looked up at the same time share one lookup; when it fails, the next one is shared too', async () => {
     const members = new ConferenceMembers();
     let lookups = 0;
     let fail = true;

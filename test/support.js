@@ -8,6 +8,7 @@ const speakNode = require('../dist/nodes/plivo-speak.js').default;
 const configNode = require('../dist/nodes/plivo-config.js').default;
 const callNode = require('../dist/nodes/plivo-call.js').default;
 const xmlNode = require('../dist/nodes/plivo-xml.js').default;
+const conferenceNode = require('../dist/nodes/plivo-conference.js').default;
 const { name: PACKAGE_NAME } = require('../package.json');
 
 const { nodeRedPackage } = require('../scripts/dev-runtime.js');
@@ -52,7 +53,7 @@ function playFlow(sandboxUrl, playProps = {}, configProps = {}, type = 'plivo-pl
 
 async function loadPlayFlow(sandboxUrl, playProps, { configProps, credentials, type } = {}) {
   const creds = credentials === undefined ? { cfg: { authId: AUTH_ID, authToken: AUTH_TOKEN } } : credentials;
-  await helper.load([configNode, playNode, speakNode, callNode, xmlNode], playFlow(sandboxUrl, playProps, configProps, type), creds);
+  await helper.load([configNode, playNode, speakNode, callNode, conferenceNode, xmlNode], playFlow(sandboxUrl, playProps, configProps, type), creds);
   return new Outcomes(helper.getNode('play'), helper.getNode('out'), helper.getNode('caught'));
 }
 
