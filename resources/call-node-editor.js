@@ -1,5 +1,5 @@
 /**
- * What the call nodes' editors (plivo play, plivo speak, plivo call) share: the checks of the settings every call
+ * What the call nodes' editors (plivo play, speak, call, make call, conference) share: the checks of the settings every call
  * node has, their labels, typed inputs (a fixed value, or msg/flow/global/env/JSONata read at each
  * message), the Action menu, and trimming on save. Node-RED serves this from the package's
  * resources/ folder and runs a node's own script only once it has loaded; both nodes load
@@ -50,6 +50,28 @@
         var typed = RED.validators.typedInput(field + 'Type');
         return function (value, opt) {
             return isSource(typeOf(this, field)) ? typed.call(this, value, opt) : fixed.call(this, value);
+        };
+    }
+
+    var HTTP_URL = /^https?:\/\/[^\s\/?#]+\S*$/;
+
+    /**
+     * Validators for a dialog of Plivo's parameters (plivo call, make call, conference): a field in `urls` is an
+     * http(s) URL or names a plivo webhook node that is still there; one in `choices` is one of its values; one in
+     * `tests` passes its test; any other, anything. Returns field -> its validator.
+     */
+    function parameterValidators(urls, choices, tests) {
+        return function (field) {
+            var own = urls.indexOf(field) !== -1 ? function (v) { return HTTP_URL.test(v); }
+                : choices[field] ? function (v) { return choices[field].indexOf(v) !== -1; } : tests[field];
+            var check = settingValidator(field, own || function () { return true; });
+            return function (value, opt) {
+                if (typeOf(this, field) === 'plivo-webhook') {
+                    var target = RED.nodes.node(value);
+                    return !!target && target.type === 'plivo-webhook';
+                }
+                return check.call(this, value, opt);
+            };
         };
     }
 
@@ -141,6 +163,29 @@
         });
     }
 
+    /** The type menu entry (named `label`) that names a deployed plivo webhook node, as a list of one; none when the flows have none. */
+    function webhookTypes(label) {
+        var webhooks = [];
+        RED.nodes.eachNode(function (other) {
+            if (other.type === 'plivo-webhook') webhooks.push({ value: other.id, label: other.name || other.url || other.id });
+        });
+        return webhooks.length === 0 ? [] : [{ value: 'plivo-webhook', label: label, icon: 'fa fa-sign-in', options: webhooks }];
+    }
+
+    /**
+     * The Operation menu: only the chosen operation's rows (class `rowClass`, named by data-field) show, and every
+     * one for "from msg.payload.operation"; `also(operation)` shows or hides the node's other rows.
+     */
+    function prepareOperation(fields, rowClass, also) {
+        $('#node-input-operation').on('change', function () {
+            var operation = $(this).val();
+            $('.' + rowClass).each(function () {
+                $(this).toggle(operation === 'msg' || fields[operation].indexOf($(this).attr('data-field')) !== -1);
+            });
+            also(operation);
+        }).trigger('change');
+    }
+
     /** The Action menu; rows marked plivo-hidden-on-stop are not needed to stop. */
     function prepareAction(node, defaultAction) {
         $('#node-input-action').val(node.action === undefined ? defaultAction : node.action);
@@ -163,6 +208,7 @@
         typeOf: typeOf,
         valueOf: valueOf,
         settingValidator: settingValidator,
+        parameterValidators: parameterValidators,
         validators: validators,
         paletteLabel: paletteLabel,
         label: label,
@@ -172,6 +218,8 @@
         fixedTypes: fixedTypes,
         prepareTypedInputs: prepareTypedInputs,
         prepareAction: prepareAction,
+        webhookTypes: webhookTypes,
+        prepareOperation: prepareOperation,
         saveCallNode: saveCallNode
     };
 })();

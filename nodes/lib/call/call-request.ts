@@ -12,7 +12,7 @@
 import { InputError } from '../common/errors';
 import { parseLength, parseUrl } from './play-request';
 import {
-  aLegOnly, choiceParser, isRecord, label, pick, pickCallUuid, settingText, type Source, type TypedValues,
+  aLegOnly, choiceParser, isRecord, label, pick, pickCallUuid, pickOperation, settingText, type Source, type TypedValues,
 } from './fields';
 
 export const CALL_OPERATIONS = [
@@ -22,8 +22,18 @@ export const CALL_OPERATIONS = [
 const NOT_ABOUT_A_CALL: readonly CallOperation[] = ['live-calls', 'cancel-request', 'queued-calls'];
 export type CallOperation = (typeof CALL_OPERATIONS)[number];
 
+/** A recording's settings, a call's or a conference's (Plivo's record pages name the same parameters). */
+export interface RecordingSettings {
+  file_format?: unknown;
+  transcription_type?: unknown;
+  transcription_url?: unknown;
+  transcription_method?: unknown;
+  callback_url?: unknown;
+  callback_method?: unknown;
+}
+
 /** The node's settings as saved in the flow; '' (or absent) means "from the message". Operation 'msg': msg.payload.operation. */
-export interface CallSettings {
+export interface CallSettings extends RecordingSettings {
   operation?: unknown;
   callUuid?: unknown;
   legs?: unknown;
@@ -34,12 +44,6 @@ export interface CallSettings {
   digits?: unknown;
   leg?: unknown;
   time_limit?: unknown;
-  file_format?: unknown;
-  transcription_type?: unknown;
-  transcription_url?: unknown;
-  transcription_method?: unknown;
-  callback_url?: unknown;
-  callback_method?: unknown;
   URL?: unknown;
   call_direction?: unknown;
   from_number?: unknown;
@@ -112,7 +116,8 @@ const parseLegs = choiceParser(['aleg', 'bleg', 'both'] as const, 'legs-invalid'
 const parseMethod = choiceParser(['GET', 'POST'] as const, 'method-invalid');
 // Send digits (https://www.plivo.com/docs/voice/api/call/, and the SDK's sendDigits): leg aleg (default) or bleg.
 const parseLeg = choiceParser(['aleg', 'bleg'] as const, 'leg-invalid');
-// https://www.plivo.com/docs/voice/api/call/record-calls/start-recording-a-call: mp3 (default) or wav; transcription "auto".
+// https://www.plivo.com/docs/voice/api/call/record-calls/start-recording-a-call and .../conference/record-a-conference:
+// mp3 (default) or wav; transcription "auto".
 const parseFileFormat = choiceParser(['mp3', 'wav'] as const, 'file-format-invalid');
 const parseTranscriptionType = choiceParser(['auto'] as const, 'transcription-type-invalid');
 // Retrieve all live calls (https://www.plivo.com/docs/voice/api/call/): call_direction inbound or outbound.
@@ -154,6 +159,16 @@ function parseNumberFilter(value: unknown, source: Source): string {
   return number;
 }
 
+/** The checks of a recording's parameters, a call's or a conference's. */
+export const RECORDING_PARSERS: Record<keyof RecordingSettings, (value: unknown, source: Source) => string> = {
+  file_format: parseFileFormat,
+  transcription_type: parseTranscriptionType,
+  transcription_url: parseUrl,
+  transcription_method: parseMethod,
+  callback_url: parseUrl,
+  callback_method: parseMethod,
+};
+
 const PARSERS: Record<string, (value: unknown, source: Source) => string | number> = {
   legs: parseLegs,
   aleg_url: parseUrl,
@@ -164,12 +179,7 @@ const PARSERS: Record<string, (value: unknown, source: Source) => string | numbe
   leg: parseLeg,
   // Plivo's default is 60 s; at most a call's life, as Play's length.
   time_limit: parseLength,
-  file_format: parseFileFormat,
-  transcription_type: parseTranscriptionType,
-  transcription_url: parseUrl,
-  transcription_method: parseMethod,
-  callback_url: parseUrl,
-  callback_method: parseMethod,
+  ...RECORDING_PARSERS,
   URL: parseUrl,
   call_direction: parseDirection,
   from_number: parseNumberFilter,
@@ -199,14 +209,7 @@ function checkTransfer(parameters: Record<string, string | number>): void {
 export function buildCallOperation(settings: CallSettings, payload: unknown, typed: TypedValues = {}): BuiltCallOperation {
   const fields = isRecord(payload) ? payload : {};
   const ignoredFields: string[] = [];
-  const operationSetting = settingText(settings.operation);
-  const fromMessage = operationSetting === '' || operationSetting === 'msg';
-  const picked = pick('operation', fromMessage ? '' : operationSetting, fields, 'operation', ignoredFields);
-  if (!picked) {
-    if (!isRecord(payload)) throw new InputError('payload', payload, 'payload-not-object', { needed: 'operation' });
-    throw new InputError('operation', undefined, 'operation-missing');
-  }
-  const operation = parseOperation(picked.value, picked.source);
+  const { operation } = pickOperation(settings.operation, payload, ignoredFields, parseOperation, 'operation-missing');
   const needsCall = !NOT_ABOUT_A_CALL.includes(operation);
   const callUuidSetting = settingText(settings.callUuid);
   if (needsCall && !isRecord(payload) && callUuidSetting === '' && !typed.callUuid) {

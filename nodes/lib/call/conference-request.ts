@@ -14,10 +14,11 @@
  */
 import { InputError } from '../common/errors';
 import { parseUrl } from './play-request';
+import { RECORDING_PARSERS, type RecordingSettings } from './call-request';
 import { checkVoiceInLanguage, parseLanguage, parseText, parseVoice } from './speak-request';
 import type { Voice } from './speak-languages';
 import {
-  choiceParser, fromMessage, isAbsent, isRecord, label, pick, readField, settingText, type Source, type TypedValues,
+  choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickOperation, readField, settingText, type Source, type TypedValues,
 } from './fields';
 
 export const CONFERENCE_OPERATIONS = [
@@ -27,7 +28,7 @@ export const CONFERENCE_OPERATIONS = [
 export type ConferenceOperation = (typeof CONFERENCE_OPERATIONS)[number];
 
 /** The node's settings as saved in the flow; '' (or absent) means "from the message". Operation 'msg': msg.payload.operation. */
-export interface ConferenceSettings {
+export interface ConferenceSettings extends RecordingSettings {
   operation?: unknown;
   /** Hang up all conferences is sent only when this box is ticked, whatever the message asks. */
   allowHangupAll?: unknown;
@@ -37,12 +38,6 @@ export interface ConferenceSettings {
   text?: unknown;
   voice?: unknown;
   language?: unknown;
-  file_format?: unknown;
-  transcription_type?: unknown;
-  transcription_url?: unknown;
-  transcription_method?: unknown;
-  callback_url?: unknown;
-  callback_method?: unknown;
 }
 
 const MEMBER = ['conference_name', 'member_id'] as const;
@@ -144,10 +139,6 @@ export function memberPath(request: ConferenceRequest, ids: string): string {
 }
 
 const parseOperation = choiceParser(CONFERENCE_OPERATIONS, 'conference.operation-invalid');
-// https://www.plivo.com/docs/voice/api/conference/record-a-conference: mp3 (default) or wav; transcription "auto"; methods GET or POST.
-const parseFileFormat = choiceParser(['mp3', 'wav'] as const, 'file-format-invalid');
-const parseTranscriptionType = choiceParser(['auto'] as const, 'transcription-type-invalid');
-const parseMethod = choiceParser(['GET', 'POST'] as const, 'method-invalid');
 
 /** Longest name accepted: Plivo gives none; 128 is far past any room's name and keeps paths short. */
 export const MAX_CONFERENCE_NAME = 128;
@@ -219,18 +210,6 @@ function pickMembers(settings: ConferenceSettings, fields: Record<string, unknow
   return parseMembers(picked.value, picked.source);
 }
 
-const PARSERS: Record<string, (value: unknown, source: Source) => string> = {
-  file_format: parseFileFormat,
-  transcription_type: parseTranscriptionType,
-  transcription_url: parseUrl,
-  transcription_method: parseMethod,
-  callback_url: parseUrl,
-  callback_method: parseMethod,
-  url: parseUrl,
-  voice: parseVoice,
-  language: parseLanguage,
-};
-
 /** A play's URL, or a speech's text, voice and language (voice within the language, as plivo speak checks). */
 function mediaBody(operation: ConferenceOperation, settings: ConferenceSettings, fields: Record<string, unknown>, ignored: string[], typed: TypedValues): Record<string, string> {
   if (operation === 'play') {
@@ -253,7 +232,7 @@ function recordBody(settings: ConferenceSettings, fields: Record<string, unknown
   const body: Record<string, string> = {};
   for (const name of RECORD) {
     const picked = pick(name, settingText(settings[name]), fields, name, ignored, typed[name]);
-    if (picked) body[name] = PARSERS[name](picked.value, picked.source);
+    if (picked) body[name] = RECORDING_PARSERS[name](picked.value, picked.source);
   }
   return body;
 }
@@ -261,14 +240,8 @@ function recordBody(settings: ConferenceSettings, fields: Record<string, unknown
 export function buildConferenceRequest(settings: ConferenceSettings, payload: unknown, typed: TypedValues = {}): BuiltConferenceRequest {
   const fields = isRecord(payload) ? payload : {};
   const ignoredFields: string[] = [];
-  const operationSetting = settingText(settings.operation);
-  const fromMessage = operationSetting === '' || operationSetting === 'msg';
-  const picked = pick('operation', fromMessage ? '' : operationSetting, fields, 'operation', ignoredFields);
-  if (!picked) {
-    if (!isRecord(payload)) throw new InputError('payload', payload, 'payload-not-object', { needed: 'operation' });
-    throw new InputError('operation', undefined, 'conference.operation-missing');
-  }
-  const operation = parseOperation(picked.value, picked.source);
+  const picked = pickOperation(settings.operation, payload, ignoredFields, parseOperation, 'conference.operation-missing');
+  const { operation } = picked;
   if (operation === 'list') return { request: { operation, method: 'GET', path: 'Conference/' }, ignoredFields };
   if (operation === 'hangup-all') {
     if (settings.allowHangupAll !== true) throw new InputError('operation', picked.value, 'conference.hangup-all-not-allowed', { where: label(picked.source) });

@@ -130,6 +130,23 @@ export function pick(
   return { value: messageValue, source: fromMessage(messageKey) };
 }
 
+/**
+ * The operation a node with an Operation menu (plivo call, plivo conference) does for a message: its
+ * setting, or msg.payload.operation when the setting is '' or 'msg'; `missing` is the error key when neither has one.
+ */
+export function pickOperation<T>(
+  setting: unknown, payload: unknown, ignored: string[], parse: (value: unknown, source: Source) => T, missing: string,
+): { operation: T; value: unknown; source: Source } {
+  const fields = isRecord(payload) ? payload : {};
+  const text = settingText(setting);
+  const picked = pick('operation', text === '' || text === 'msg' ? '' : text, fields, 'operation', ignored);
+  if (!picked) {
+    if (!isRecord(payload)) throw new InputError('payload', payload, 'payload-not-object', { needed: 'operation' });
+    throw new InputError('operation', undefined, missing);
+  }
+  return { operation: parse(picked.value, picked.source), value: picked.value, source: picked.source };
+}
+
 /** The message's call UUID key: Plivo's API name, or the webhooks' CallUUID. */
 function callUuidKey(payload: Record<string, unknown>): string {
   const snake = readField(payload, 'call_uuid', 'call_uuid', 'msg.payload.call_uuid');
