@@ -79,7 +79,9 @@ async function startSandboxProcess(name, options) {
     url,
     account,
     callUuid: options.liveCalls[0],
+    calls: options.liveCalls,
     stats: () => ask({ op: 'stats' }),
+    requestLog: async () => (await ask({ op: 'requestLog' })).log,
     fail: (fault, times = 1) => ask({ op: 'fail', fault, times }),
     stop,
   };
@@ -378,10 +380,11 @@ async function measureMemory(nodeRed, sandbox) {
 
 let accountNumber = 0;
 /** A fresh sandbox with an Auth ID of its own (Redis keys never meet); strict unless `unlimited`. */
-function runSandbox(delayMs = 0, unlimited = false) {
+function runSandbox(delayMs = 0, unlimited = false, calls = 1) {
   accountNumber += 1;
   return startSandboxProcess('run', {
-    liveCalls: [`00000000-0000-4000-9000-${String(accountNumber).padStart(12, '0')}`],
+    // A call per sender, so the sandbox's log tells the senders apart.
+    liveCalls: Array.from({ length: calls }, (_, i) => `00000000-0000-4000-9${String(i).padStart(3, '0')}-${String(accountNumber).padStart(12, '0')}`),
     authId: `MABENCHRUN${String(accountNumber).padStart(10, '0')}`,
     rateLimit: unlimited ? undefined : { limit: LIMIT.rateLimit, windowMs: LIMIT.rateWindow * 1000 },
     delayMs,
@@ -390,10 +393,10 @@ function runSandbox(delayMs = 0, unlimited = false) {
 const targetOf = (sandbox) => ({ url: sandbox.url, authId: sandbox.account.authId, authToken: sandbox.account.authToken, callUuid: sandbox.callUuid });
 
 /** Another client of the account (the user's backend): `perWindow` requests each window while `running()`. */
-async function foreignClient(sandbox, perWindow, running) {
+async function foreignClient(sandbox, perWindow, running, callUuid = sandbox.callUuid) {
   const { authId, authToken } = sandbox.account;
   const authorization = `Basic ${Buffer.from(`${authId}:${authToken}`).toString('base64')}`;
-  const url = `${sandbox.url}/v1/Account/${authId}/Call/${sandbox.callUuid}/Play/`;
+  const url = `${sandbox.url}/v1/Account/${authId}/Call/${callUuid}/Play/`;
   const counts = { requests: 0, rateLimited: 0 };
   for (let window = 0; running() && window < 200; window += 1) {
     const answers = await Promise.all(Array.from({ length: perWindow }, () => fetch(url, {
@@ -412,15 +415,19 @@ async function foreignClient(sandbox, perWindow, running) {
  * the sandbox saw them; 429s and requests are this package's (the foreign client's apart).
  */
 async function measureRuntimes({ processes = 1, plays = N.limit, redisUrl, delayMs = 0, via = 'plivo-play', foreignPerWindow = 0 }) {
-  const sandbox = await runSandbox(delayMs);
-  const account = { rateLimit: LIMIT.rateLimit, rateWindow: LIMIT.rateWindow, ...(redisUrl ? { redisUrl } : {}) };
-  const runtimes = await Promise.all(Array.from({ length: processes }, () => startRuntime({ sandbox: targetOf(sandbox), via, account })));
+  // The peers (http request, the SDK) send to the sandbox's first call; each runtime of the package to a call of its own.
+  const sandbox = await runSandbox(delayMs, false, processes + 1);
+  // A long run's messages all arrive at once: the queue takes them all.
+  const account = { rateLimit: LIMIT.rateLimit, rateWindow: LIMIT.rateWindow, queueLimit: Math.max(10_000, plays), ...(redisUrl ? { redisUrl } : {}) };
+  const callOf = (i) => (via === 'plivo-play' ? sandbox.calls[i] : sandbox.callUuid);
+  const runtimes = await Promise.all(Array.from({ length: processes }, (_, i) => startRuntime({ sandbox: { ...targetOf(sandbox), callUuid: callOf(i) }, via, account })));
   let running = true;
-  const foreign = foreignPerWindow > 0 ? foreignClient(sandbox, foreignPerWindow, () => running) : Promise.resolve({ requests: 0, rateLimited: 0 });
+  const foreign = foreignPerWindow > 0 ? foreignClient(sandbox, foreignPerWindow, () => running, sandbox.calls[processes]) : Promise.resolve({ requests: 0, rateLimited: 0 });
   const results = await Promise.all(runtimes.map((runtime) => runtime.play(Math.ceil(plays / processes))));
   running = false;
   const foreignCounts = await foreign;
   const stats = await sandbox.stats();
+  const trace = windowTrace(await sandbox.requestLog(), [...Array.from({ length: processes }, (_, i) => callOf(i)), ...(foreignPerWindow > 0 ? [sandbox.calls[processes]] : [])]);
   await Promise.all(runtimes.map((runtime) => runtime.stop()));
   sandbox.stop();
   const accepted = stats.accepted;
@@ -437,7 +444,28 @@ async function measureRuntimes({ processes = 1, plays = N.limit, redisUrl, delay
     lost: results.reduce((sum, result) => sum + result.lost, 0),
     busiestWindow: busiestWindow(accepted),
     foreign: foreignCounts,
+    trace,
   };
+}
+
+/**
+ * Per window of the limit, from the first request: the requests accepted and the 429s, each
+ * sender's apart (`senders` are their call UUIDs, in order; a peer's senders share one).
+ */
+function windowTrace(log, senders) {
+  if (log.length === 0) return [];
+  const windowMs = LIMIT.rateWindow * 1000;
+  const t0 = log[0][0];
+  const windows = [];
+  for (const [at, status, callUuid] of log) {
+    const k = Math.floor((at - t0) / windowMs);
+    while (windows.length <= k) windows.push({ accepted: senders.map(() => 0), rejected: senders.map(() => 0) });
+    const sender = senders.indexOf(callUuid);
+    if (sender === -1) continue;
+    if (status === 429) windows[k].rejected[sender] += 1;
+    else windows[k].accepted[sender] += 1;
+  }
+  return windows;
 }
 
 /** CPU per play in a runtime process of its own, `via` the node or a peer, 10 outstanding. */
@@ -572,6 +600,12 @@ async function main() {
   const foreignPerWindow = Math.round(LIMIT.rateLimit / 3);
   log(`one runtime beside a client sending ${foreignPerWindow} per window...`);
   const besideForeign = await measureRuntimes({ foreignPerWindow });
+  // The steady state: the senders without Redis again, four times as long (12,000 plays: bench/scale-out.js).
+  const longRuns = [];
+  for (const [processes, foreignWindow] of [[2, 0], [4, 0], [1, foreignPerWindow]]) {
+    log(`${processes} runtime(s)${foreignWindow ? ' beside a client' : ''}, no Redis: ${N.limit * 4} plays...`);
+    longRuns.push({ processes, foreignWindow, ...(await measureRuntimes({ processes, foreignPerWindow: foreignWindow, plays: N.limit * 4 })) });
+  }
   const peers = [];
   for (const [via, label] of [['plivo-play', 'plivo play'], ['http-request', 'core http request'], ['plivo-sdk', 'function + plivo SDK']]) {
     log(`peer ${label}: CPU per play, and two runtimes bursting ${N.limit} plays...`);
@@ -641,6 +675,15 @@ async function main() {
   }
   rows.push(['7.7', `one process beside a client sending ${foreignPerWindow} per window`, `${runFigure(besideForeign)}; the client got ${besideForeign.foreign.rateLimited} x 429 of ${besideForeign.foreign.requests}`,
     '0 lost; 429s <= 10%; >= 0.80', yes(besideForeign.lost === 0 && besideForeign.rejectedShare <= 0.1 && besideForeign.utilisation >= 0.8)]);
+  for (const [i, run] of longRuns.entries()) {
+    const what = run.foreignWindow ? `one process beside a client sending ${run.foreignWindow} per window` : `${run.processes} Node-RED processes, no Redis`;
+    const [utilisation, share] = run.foreignWindow ? [0.92, 0.03] : run.processes === 2 ? [0.92, 0.03] : [0.90, 0.05];
+    const clientOk = !run.foreignWindow || run.foreign.rateLimited <= 0.02 * run.foreign.requests;
+    const client = run.foreignWindow ? `; the client got ${run.foreign.rateLimited} x 429 of ${run.foreign.requests}` : '';
+    rows.push([`7.${8 + i}`, `${what}, ${N.limit * 4} plays`, `${runFigure(run)}${client}`,
+      `0 lost; 429s <= ${share * 100}%; >= ${utilisation}${run.foreignWindow ? "; the client's 429s <= 2%" : ''}`,
+      yes(run.lost === 0 && run.rejectedShare <= share && run.utilisation >= utilisation && clientOk)]);
+  }
   rows.push(['8.1', 'CPU per play with Redis / bare got', `${fixed(cpu.redisRatio)} (${cpuUs('redis')} us vs ${cpuUs('plain')} us)`, '<= 1.4', yes(cpu.redisRatio <= 1.4)]);
   rows.push(['8.2', 'latency Redis adds (p50, p99)', `p50 +${fixed(redisAddedP50)} ms (${fixed(latency.redis.p50)} vs ${fixed(latency.node.p50)}); p99 ${fixed(latency.redis.p99)} vs ${fixed(latency.node.p99)} ms`, 'p50 <= +1 ms', yes(redisAddedP50 <= 1)]);
   peers.forEach((peer, i) => {
@@ -705,6 +748,7 @@ async function main() {
 }
 
 module.exports = { measureRuntimes, measureMixed, LIMIT, N };
+
 
 if (require.main === module) {
   main().catch((error) => {

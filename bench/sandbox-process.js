@@ -5,7 +5,8 @@
  * {id, op: 'stats'} -> {connections, rateLimited, statuses, starts, accepted}, {id, op: 'fail', fault, times},
  * {id, op: 'hangUp', uuid, webhook}, {id, op: 'calls'} -> {requests: [{uuid, at, finishedAt, status}], ended: {uuid: at},
  * heard: {uuid: when its hangup webhook was answered}}, {id, op: 'outbound'} -> outbound calls' stats (outbound.js) and
- * when each `POST Call/` arrived, {id, op: 'paths', match} -> {paths: ["METHOD path", ...]} of the requests whose path holds `match`.
+ * when each `POST Call/` arrived, {id, op: 'paths', match} -> {paths: ["METHOD path", ...]} of the requests whose path holds `match`,
+ * {id, op: 'requestLog'} -> {log: [[at, status, the call UUID in its path], ...]}.
  */
 const path = require('node:path');
 const { fork } = require('node:child_process');
@@ -34,7 +35,9 @@ module.exports = { forkSandbox };
 
 if (require.main === module) startSandbox(JSON.parse(process.argv[2])).then((sandbox) => {
   process.on('message', ({ id, op, fault, times, uuid, webhook, match }) => {
-    if (op === 'paths') {
+    if (op === 'requestLog') {
+      process.send({ id, log: sandbox.requests.map((request) => [request.at, request.status, request.path.split('/')[5]]) });
+    } else if (op === 'paths') {
       process.send({ id, paths: sandbox.requests.filter((request) => request.path.includes(match)).map((request) => `${request.method} ${request.path}`) });
     } else if (op === 'hangUp') {
       sandbox.hangUp(uuid, { webhook });
