@@ -198,6 +198,24 @@ describe('AdaptiveLimit (the share of the account: cut on a 429, grown back)', (
     assert.equal(share.yielding, false);
   });
 
+  it('the probe step doubles with each window without a 429, up to 40% of the limit; a 429 brings it back to 5%', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 40);
+    for (let t = 1250; t <= 6250; t += 1250) share.answered(t);
+    assert.equal(share.current, 40, 'grown back to the 40 it held');
+    const probes = [];
+    for (let t = 11_250; t <= 36_250; t += 5000) {
+      share.answered(t);
+      probes.push(share.current);
+    }
+    assert.deepEqual(probes, [55, 85, 145, 265, 300, 300], '+15, +30, +60, +120, then the limit');
+    share.rateLimited(40_000, 39_000, 200);
+    for (let t = 41_250; t <= 46_250; t += 1250) share.answered(t);
+    assert.equal(share.current, 200);
+    share.answered(51_250);
+    assert.equal(share.current, 215, 'after a 429 the step is 5% again');
+  });
+
   it('grows back only to the slots it held, not to a share it never used', () => {
     const share = new AdaptiveLimit(300, 5000);
     share.rateLimited(0, 0, 100);
