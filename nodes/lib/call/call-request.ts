@@ -12,7 +12,7 @@
 import { InputError } from '../common/errors';
 import { parseLength, parseUrl } from './play-request';
 import {
-  aLegOnly, choiceParser, isRecord, label, pick, pickCallUuid, pickOperation, settingText, type Source, type TypedValues,
+  aLegOnly, choiceParser, isRecord, label, namedOperation, pick, pickCallUuid, pickOperation, settingText, type Source, type TypedValues,
 } from './fields';
 
 export const CALL_OPERATIONS = [
@@ -22,15 +22,11 @@ export const CALL_OPERATIONS = [
 const NOT_ABOUT_A_CALL: readonly CallOperation[] = ['live-calls', 'cancel-request', 'queued-calls'];
 export type CallOperation = (typeof CALL_OPERATIONS)[number];
 
-/** A recording's settings, a call's or a conference's (Plivo's record pages name the same parameters). */
-export interface RecordingSettings {
-  file_format?: unknown;
-  transcription_type?: unknown;
-  transcription_url?: unknown;
-  transcription_method?: unknown;
-  callback_url?: unknown;
-  callback_method?: unknown;
-}
+/** A recording's parameters, a call's or a conference's (Plivo's record pages name the same ones). */
+export const RECORDING_FIELDS = ['file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'] as const;
+
+/** A recording's settings as saved in the flow. */
+export type RecordingSettings = Partial<Record<(typeof RECORDING_FIELDS)[number], unknown>>;
 
 /** The node's settings as saved in the flow; '' (or absent) means "from the message". Operation 'msg': msg.payload.operation. */
 export interface CallSettings extends RecordingSettings {
@@ -56,7 +52,7 @@ export const OPERATION_FIELDS: Record<CallOperation, readonly (keyof CallSetting
   hangup: [],
   transfer: ['legs', 'aleg_url', 'aleg_method', 'bleg_url', 'bleg_method'],
   'send-digits': ['digits', 'leg'],
-  record: ['time_limit', 'file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'],
+  record: ['time_limit', ...RECORDING_FIELDS],
   'stop-recording': ['URL'],
   'live-details': [],
   'live-calls': ['call_direction', 'from_number', 'to_number'],
@@ -72,11 +68,7 @@ export const CALL_TYPED_FIELDS = ['callUuid', ...new Set(Object.values(OPERATION
  * when the operation is not known yet (from a message that names none, or a wrong one): then all.
  */
 export function fieldsForOperation(settings: CallSettings, payload: unknown): readonly string[] | undefined {
-  const setting = settingText(settings.operation);
-  const named = setting === '' || setting === 'msg'
-    ? (isRecord(payload) ? payload.operation : undefined)
-    : setting;
-  const operation = CALL_OPERATIONS.find((candidate) => candidate === (typeof named === 'string' ? named.trim() : named));
+  const operation = namedOperation(settings.operation, payload, CALL_OPERATIONS);
   if (operation === undefined) return undefined;
   return NOT_ABOUT_A_CALL.includes(operation) ? OPERATION_FIELDS[operation] : ['callUuid', ...OPERATION_FIELDS[operation]];
 }

@@ -14,11 +14,11 @@
  */
 import { InputError } from '../common/errors';
 import { parseUrl } from './play-request';
-import { RECORDING_PARSERS, type RecordingSettings } from './call-request';
+import { RECORDING_FIELDS, RECORDING_PARSERS, type RecordingSettings } from './call-request';
 import { checkVoiceInLanguage, parseLanguage, parseText, parseVoice } from './speak-request';
 import type { Voice } from './speak-languages';
 import {
-  choiceParser, fromMessage, isAbsent, isRecord, label, pick, pickOperation, readField, settingText, type Source, type TypedValues,
+  choiceParser, fromMessage, isAbsent, isRecord, label, namedOperation, pick, pickOperation, readField, settingText, type Source, type TypedValues,
 } from './fields';
 
 export const CONFERENCE_OPERATIONS = [
@@ -41,7 +41,6 @@ export interface ConferenceSettings extends RecordingSettings {
 }
 
 const MEMBER = ['conference_name', 'member_id'] as const;
-const RECORD = ['file_format', 'transcription_type', 'transcription_url', 'transcription_method', 'callback_url', 'callback_method'] as const;
 
 /** The settings each operation reads, by Plivo's names. */
 export const CONFERENCE_FIELDS: Record<ConferenceOperation, readonly (keyof ConferenceSettings)[]> = {
@@ -49,7 +48,7 @@ export const CONFERENCE_FIELDS: Record<ConferenceOperation, readonly (keyof Conf
   details: ['conference_name'],
   hangup: ['conference_name'],
   'hangup-all': [],
-  record: ['conference_name', ...RECORD],
+  record: ['conference_name', ...RECORDING_FIELDS],
   'stop-recording': ['conference_name'],
   'member-hangup': MEMBER,
   kick: MEMBER,
@@ -83,6 +82,8 @@ export interface ConferenceRequest {
   members?: Members;
   /** After Member/{ids}/: '', 'Kick/', 'Mute/', 'Deaf/', 'Play/' or 'Speak/'. */
   action?: string;
+  /** The members as member IDs (`all`, one, or a comma list), once resolved; the path then holds them. */
+  memberIds?: string;
   /** A JSON body, as the SDK sends it. */
   body?: Record<string, string>;
 }
@@ -127,10 +128,13 @@ export function conferenceSentAtMostOnce(operation: ConferenceOperation): boolea
 
 /** The settings a message's request reads; undefined when its operation is not known yet (then all). */
 export function conferenceFieldsFor(settings: ConferenceSettings, payload: unknown): readonly string[] | undefined {
-  const setting = settingText(settings.operation);
-  const named = setting === '' || setting === 'msg' ? (isRecord(payload) ? payload.operation : undefined) : setting;
-  const operation = CONFERENCE_OPERATIONS.find((candidate) => candidate === (typeof named === 'string' ? named.trim() : named));
+  const operation = namedOperation(settings.operation, payload, CONFERENCE_OPERATIONS);
   return operation === undefined ? undefined : CONFERENCE_FIELDS[operation];
+}
+
+/** A room's path under /v1/Account/{auth_id}/: its name percent-encoded as one segment (parseConferenceName checked it). */
+export function conferencePath(name: string): string {
+  return `Conference/${encodeURIComponent(name)}/`;
 }
 
 /** The request's whole path, its members given as member IDs (one, a comma list, or `all`). */
@@ -230,7 +234,7 @@ function mediaBody(operation: ConferenceOperation, settings: ConferenceSettings,
 
 function recordBody(settings: ConferenceSettings, fields: Record<string, unknown>, ignored: string[], typed: TypedValues): Record<string, string> {
   const body: Record<string, string> = {};
-  for (const name of RECORD) {
+  for (const name of RECORDING_FIELDS) {
     const picked = pick(name, settingText(settings[name]), fields, name, ignored, typed[name]);
     if (picked) body[name] = RECORDING_PARSERS[name](picked.value, picked.source);
   }
@@ -248,7 +252,7 @@ export function buildConferenceRequest(settings: ConferenceSettings, payload: un
     return { request: { operation, method: 'DELETE', path: 'Conference/' }, ignoredFields };
   }
   const conference = pickConference(settings, fields, ignoredFields, typed);
-  const room = `Conference/${encodeURIComponent(conference)}/`;
+  const room = conferencePath(conference);
   const member = MEMBER_ACTIONS[operation];
   if (member) {
     const members = pickMembers(settings, fields, ignoredFields, typed);

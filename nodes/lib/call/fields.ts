@@ -131,6 +131,17 @@ export function pick(
 }
 
 /**
+ * The operation of `choices` a message asks for, read without checks (to know which typed settings
+ * to read before the request is built): the node's setting, or msg.payload.operation when that is
+ * '' or 'msg'. Undefined when there is none, or not one of `choices`.
+ */
+export function namedOperation<T extends string>(setting: unknown, payload: unknown, choices: readonly T[]): T | undefined {
+  const text = settingText(setting);
+  const named = text === '' || text === 'msg' ? (isRecord(payload) ? payload.operation : undefined) : text;
+  return choices.find((candidate) => candidate === (typeof named === 'string' ? named.trim() : named));
+}
+
+/**
  * The operation a node with an Operation menu (plivo call, plivo conference) does for a message: its
  * setting, or msg.payload.operation when the setting is '' or 'msg'; `missing` is the error key when neither has one.
  */

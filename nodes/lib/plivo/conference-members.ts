@@ -121,8 +121,9 @@ export class ConferenceMembers {
   /**
    * The member IDs `members` names in `conference`, as Plivo's path takes them (`all`, one, or a
    * comma list). A member named by call is looked up in what was heard, then (for any not heard
-   * of) in one details lookup of the room, shared with the messages that need it at the same time. Throws CallEndedError for a call that has ended and
-   * MemberLeftError for one not in the room: no request is then sent.
+   * of) in one details lookup of the room, shared with the messages that need it at the same time.
+   * Throws CallEndedError for a call that has ended and MemberLeftError for one not in the room:
+   * no request is then sent.
    */
   async resolve(conference: string, members: Members, lookup: MemberLookup, now: () => number): Promise<string> {
     if (members === 'all') return 'all';
