@@ -216,6 +216,51 @@ describe('AdaptiveLimit (the share of the account: cut on a 429, grown back)', (
     assert.equal(share.current, 215, 'after a 429 the step is 5% again');
   });
 
+  it('grows back to the last good point: the share before the increase that drew the 429', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 100);
+    for (let t = 1250; t <= 6250; t += 1250) share.answered(t);
+    assert.equal(share.current, 100);
+    share.answered(11_250);
+    assert.equal(share.current, 115, 'a probe');
+    share.rateLimited(11_300, 11_260, 115);
+    assert.equal(share.current, 97);
+    for (let t = 12_550; t <= 16_300; t += 1250) share.answered(t);
+    assert.equal(share.current, 100, 'back to the 100 answered without a 429, not to the 115 that drew one');
+    share.answered(21_300);
+    assert.equal(share.current, 115, 'the next probe a window later, by 5% again');
+  });
+
+  it('a share held for a window without a 429 was good: a 429 then grows back to all of it', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 200);
+    for (let t = 1250; t <= 6250; t += 1250) share.answered(t);
+    share.rateLimited(20_000, 19_900, 200);
+    assert.equal(share.current, 170);
+    for (let t = 21_250; t <= 27_500; t += 1250) share.answered(t);
+    assert.equal(share.current, 200);
+  });
+
+  it('once a probe has passed a window without a 429, the next ones follow a quarter window apart', () => {
+    const share = new AdaptiveLimit(300, 5000);
+    share.rateLimited(0, 0, 60);
+    for (let t = 1250; t <= 6250; t += 1250) share.answered(t);
+    assert.equal(share.current, 60);
+    const probes = [];
+    for (let t = 11_250; t <= 16_250; t += 1250) {
+      share.answered(t);
+      probes.push(share.current);
+    }
+    assert.deepEqual(probes, [75, 105, 165, 285, 300], 'the limit again 5 s after the first probe');
+    share.rateLimited(17_000, 16_900, 250);
+    for (let t = 18_250; t <= 24_500; t += 1250) share.answered(t);
+    assert.equal(share.current, 250);
+    share.answered(25_750);
+    assert.equal(share.current, 250, 'after a 429 the first probe waits a window again');
+    share.answered(29_500);
+    assert.equal(share.current, 265);
+  });
+
   it('grows back only to the slots it held, not to a share it never used', () => {
     const share = new AdaptiveLimit(300, 5000);
     share.rateLimited(0, 0, 100);
