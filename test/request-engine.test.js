@@ -104,9 +104,14 @@ describe('retry policy', () => {
     assert.deepEqual(decideAfterRateLimit(apiError(429, '2'), 0, 60_000, 5000, now), { retry: true, delayMs: 2000, pauseAccountMs: 2000 });
   });
 
-  it('after a 429 without Retry-After, holds the account back a jittered tenth to a fifth of the window', () => {
-    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 0), { retry: true, delayMs: 500, pauseAccountMs: 500 });
-    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 1), { retry: true, delayMs: 1000, pauseAccountMs: 1000 });
+  it('after a 429 without Retry-After, retries after a jittered tenth to a fifth of the window; the cut share holds the account back', () => {
+    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 0), { retry: true, delayMs: 500, pauseAccountMs: 0 });
+    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 1), { retry: true, delayMs: 1000, pauseAccountMs: 0 });
+  });
+
+  it('after a 429 without Retry-After with the share at its floor, holds the whole account back for as long', () => {
+    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 0, true), { retry: true, delayMs: 500, pauseAccountMs: 500 });
+    assert.deepEqual(decideAfterRateLimit(apiError(429), 0, 60_000, 5000, now, () => 1, true), { retry: true, delayMs: 1000, pauseAccountMs: 1000 });
   });
 
   it('waits out 429s until the rate-limit wait is used up, then says so', () => {
@@ -164,8 +169,10 @@ describe('AdaptiveLimit (the share of the account: cut on a 429, grown back)', (
     assert.equal(share.current, 170, 'a request sent before the cut does not cut again');
     share.rateLimited(2000, 1500, 140);
     assert.equal(share.current, 119, 'a request sent after the cut does');
+    assert.equal(share.atFloor, false);
     share.rateLimited(3000, 2500, 5);
     assert.equal(share.current, 30, 'never below a tenth of the limit');
+    assert.equal(share.atFloor, true);
   });
 
   it('grows back to where it was cut from quickly: half the gap each quarter window', () => {
@@ -382,6 +389,35 @@ describe('RequestEngine', () => {
     assert.equal(currentView(engine.snapshot(owner), undefined).key, 'yielding');
     await results[9];
     assert.equal(engine.snapshot(owner).share, 15, 'the retry, a window later, was answered: one step (5% of 100) back');
+  });
+
+  it('a 429 without Retry-After holds the whole account back only once the share is at its floor', async () => {
+    const engine = new RequestEngine({ ...LIMITS, rateLimit: 100, concurrency: 50 }, { now: () => Date.now(), random: () => 1 });
+    const owner = {};
+    let calls = 0;
+    const results = Array.from({ length: 40 }, () => engine.submit(owner, policy(0), async () => {
+      calls += 1;
+      if (calls === 40) throw apiError(429);
+      return 'ok';
+    }));
+    // The pacer ramps 40 starts over a third of the window.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    assert.equal(calls, 40);
+    assert.equal(engine.snapshot(owner).share, 34, '0.85 of the 40 held');
+    assert.equal(engine.snapshot(owner).pausedMs, 0, 'the cut share holds back; the account is not paused');
+    await Promise.all(results);
+
+    const alone = new RequestEngine({ ...LIMITS, rateLimit: 100 }, { now: () => Date.now(), random: () => 1 });
+    let first = true;
+    const retried = alone.submit(owner, policy(0), async () => {
+      if (!first) return 'ok';
+      first = false;
+      throw apiError(429);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(alone.snapshot(owner).share, 10, 'one slot held: cut to the floor, a tenth of the limit');
+    assert.ok(alone.snapshot(owner).pausedMs > 100, 'at the floor, the 429 holds the whole account back (a fifth of the window)');
+    assert.equal(await retried, 'ok');
   });
 
   it('on close: ends queued messages as not sent, lets in-flight ones finish, and only then resolves', async () => {

@@ -50,6 +50,15 @@ export class AdaptiveLimit {
     this.windowMs = windowMs;
   }
 
+  /** Cut as far as it goes: more 429s can only be answered by waiting. */
+  get atFloor(): boolean {
+    return this.current <= this.floor;
+  }
+
+  private get floor(): number {
+    return Math.max(1, Math.ceil(this.configured * FLOOR));
+  }
+
   /** Below the configured limit because others use the account. */
   get yielding(): boolean {
     return this.current < this.configured;
@@ -62,11 +71,10 @@ export class AdaptiveLimit {
    */
   rateLimited(now: number, startedAt: number, held: number): void {
     if (startedAt < this.decreasedAt) return;
-    const floor = Math.max(1, Math.ceil(this.configured * FLOOR));
     // A share held for a window without a 429 was good until now: someone else's growth took its room.
     const lastGood = now - this.changedAt >= this.windowMs ? this.current : this.lastGood;
     this.cutFrom = Math.min(this.current, held, lastGood);
-    this.current = Math.max(floor, Math.min(this.current, Math.floor(held * DECREASE)));
+    this.current = Math.max(this.floor, Math.min(this.current, Math.floor(held * DECREASE)));
     this.step = STEP;
     this.decreasedAt = now;
     this.changedAt = now;

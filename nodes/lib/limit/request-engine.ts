@@ -367,7 +367,7 @@ export class RequestEngine {
     if (isRateLimited(error)) {
       task.rateLimitedSince ??= now;
       decision = decideAfterRateLimit(error, now - task.rateLimitedSince, task.policy.rateLimitWaitMs,
-        this.limits.rateWindowMs, now, this.clock.random);
+        this.limits.rateWindowMs, now, this.clock.random, this.share.atFloor);
     } else {
       task.failures += 1;
       decision = decideRetry(error, task.failures, task.policy.retries, now, this.clock.random, task.policy.atMostOnce);
