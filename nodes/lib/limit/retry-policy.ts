@@ -58,8 +58,8 @@ export function isRateLimited(error: unknown): error is PlivoApiError {
  * holds the whole account back too. Without it, the runtime's own window, cut by the 429
  * (adaptive-limit.ts), decides when it sends again; only once that share is at its floor does
  * the whole account hold back as well, so an account another client fills draws a 429 every
- * half second or so, not the floor's worth each window. (Holding back on every 429 left a
- * second of the limit unused after each cut: two runtimes bursting 1,200 plays, 0.91 -> 0.92.)
+ * half second or so, not the floor's worth each window. (Holding back on every 429 idled the
+ * runtime up to a second beyond what its cut share already held back.)
  *
  * @param rateLimitedForMs how long this message has been rate limited (since its first 429)
  * @param waitLimitMs the account's rate-limit wait: the most a message may spend rate limited
